@@ -1,0 +1,45 @@
+//! The one session constructor. The binary, every test, the sqllogictest runner and,
+//! later, distributed executors build their DataFusion session here, so they all see the
+//! same functions, settings and tables.
+
+use anyhow::{Context, Result};
+use datafusion::execution::SessionStateBuilder;
+use datafusion::prelude::{SessionConfig, SessionContext};
+
+use crate::location::Location;
+use crate::tables;
+
+/// What a session is built from.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Root of the canonical tables (`--data`); `None` for a session without tables.
+    pub data: Option<Location>,
+    /// Parallelism of query execution; `None` uses the number of cores.
+    pub target_partitions: Option<usize>,
+}
+
+impl Options {
+    /// Options for a data root given as text (a local path or `s3://bucket/prefix`).
+    pub fn with_data(data: &str) -> Result<Self> {
+        Ok(Options { data: Some(Location::parse(data)?), ..Options::default() })
+    }
+}
+
+/// Builds a session: information_schema on, every callsql function registered, and the
+/// canonical tables found under `options.data` registered by name.
+pub async fn build(options: &Options) -> Result<SessionContext> {
+    let mut config = SessionConfig::new().with_information_schema(true);
+    if let Some(partitions) = options.target_partitions {
+        config = config.with_target_partitions(partitions);
+    }
+    let mut state = SessionStateBuilder::new()
+        .with_config(config)
+        .with_default_features()
+        .build();
+    callsql_udfs::register_all(&mut state).context("cannot register callsql functions")?;
+    let ctx = SessionContext::new_with_state(state);
+    if let Some(data) = &options.data {
+        tables::register_tables(&ctx, data).await?;
+    }
+    Ok(ctx)
+}

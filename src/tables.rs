@@ -1,0 +1,92 @@
+//! Registration of the canonical tables found under a data root.
+//!
+//! Each canonical table name that exists as a subdirectory (or S3 prefix) of the root
+//! becomes a Parquet listing table. Hive partitions such as `dt=2025-06-30/` become
+//! columns (`dt` as a DATE, others as text) and prune files when filtered on.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::prelude::SessionContext;
+use futures::TryStreamExt;
+use object_store::ObjectStore;
+
+use crate::location::Location;
+use crate::schema;
+
+/// Registers every canonical table present under `root` and returns their names.
+pub async fn register_tables(ctx: &SessionContext, root: &Location) -> Result<Vec<String>> {
+    let store = root.object_store()?;
+    ctx.register_object_store(&root.store_url(), Arc::clone(&store));
+    check_root_exists(root, store.as_ref()).await?;
+
+    let mut registered = Vec::new();
+    for (table, columns) in schema::TABLES {
+        if !has_files(root, store.as_ref(), table).await? {
+            continue;
+        }
+        register_table(ctx, root, table, columns)
+            .await
+            .with_context(|| format!("cannot register table {table} from {}", root.child_url(table)))?;
+        registered.push(table.to_string());
+    }
+    Ok(registered)
+}
+
+async fn register_table(
+    ctx: &SessionContext,
+    root: &Location,
+    table: &str,
+    columns: &[schema::Column],
+) -> Result<()> {
+    let url = ListingTableUrl::parse(root.child_url(table))?;
+    let state = ctx.state();
+    let options =
+        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    let partitions = options
+        .infer_partitions(&state, &url)
+        .await?
+        .into_iter()
+        .map(|name| {
+            let data_type = if name == "dt" { DataType::Date32 } else { DataType::Utf8 };
+            (name, data_type)
+        })
+        .collect::<Vec<_>>();
+    let options = options.with_table_partition_cols(partitions);
+    let file_schema = options.infer_schema(&state, &url).await?;
+    let file_schema = schema::conform(table, columns, &file_schema)?;
+    let config = ListingTableConfig::new(url)
+        .with_listing_options(options)
+        .with_schema(file_schema);
+    ctx.register_table(table, Arc::new(ListingTable::try_new(config)?))?;
+    Ok(())
+}
+
+/// A bad `--data` path should say so, not register nothing and fail later on "table not found".
+async fn check_root_exists(root: &Location, store: &dyn ObjectStore) -> Result<()> {
+    match root {
+        Location::Local(path) if !path.is_dir() => {
+            bail!("data directory {} does not exist", path.display())
+        }
+        Location::Local(_) => Ok(()),
+        Location::S3 { .. } => {
+            let prefix = root.object_path("")?;
+            store
+                .list_with_delimiter(Some(&prefix))
+                .await
+                .with_context(|| format!("cannot list {root}"))?;
+            Ok(())
+        }
+    }
+}
+
+async fn has_files(root: &Location, store: &dyn ObjectStore, table: &str) -> Result<bool> {
+    let prefix = root.object_path(table)?;
+    let mut listing = store.list(Some(&prefix));
+    Ok(listing.try_next().await.with_context(|| format!("cannot list {}", root.child_url(table)))?.is_some())
+}
