@@ -92,7 +92,17 @@ fn main() -> ExitCode {
 
 /// Errors are one line on stderr, whatever layers they passed through.
 fn fail(error: &anyhow::Error) -> ExitCode {
-    let message = format!("{error:#}");
+    // DataFusion errors often repeat their source in their own message: print each cause once.
+    let mut message = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            if !message.is_empty() {
+                message.push_str(": ");
+            }
+            message.push_str(&text);
+        }
+    }
     let line = message.split_whitespace().collect::<Vec<_>>().join(" ");
     eprintln!("error: {line}");
     ExitCode::FAILURE

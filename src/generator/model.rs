@@ -174,7 +174,7 @@ impl World {
         }
 
         // A handful of numbers get banned part-way through the window.
-        let banned = (caller_numbers.len() / 40).clamp(1, 8).min(caller_numbers.len());
+        let banned = (caller_numbers.len() / 40).clamp(3, 8).min(caller_numbers.len());
         let span = (window_end_ms - window_start_ms) as f64;
         let mut chosen = 0;
         while chosen < banned {

@@ -1,0 +1,8 @@
+//! Integration tests: the binary as users run it, the generator's planted truth, and
+//! the round trip through a real S3-compatible server. One test binary, so DataFusion is
+//! linked once.
+
+mod cli;
+mod generator;
+mod s3;
+mod support;

@@ -1,0 +1,88 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use callsql::generator::{GenOptions, generate};
+use callsql::location::Location;
+use callsql::session::{self, Options};
+use chrono::NaiveDate;
+use datafusion::arrow::util::pretty::pretty_format_batches;
+use indicatif::ProgressBar;
+
+/// The bundled fixtures.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/data")
+}
+
+/// Runs the `callsql` binary with `args` and extra environment variables.
+pub fn callsql(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_callsql"));
+    command.args(args);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("callsql runs")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts a failed run that printed exactly one `error:` line and nothing on stdout.
+pub fn assert_one_line_error(output: &Output, needles: &[&str]) -> String {
+    let err = stderr(output);
+    assert!(!output.status.success(), "expected failure, got success; stderr: {err}");
+    assert_eq!(output.status.code(), Some(1), "stderr: {err}");
+    assert!(stdout(output).is_empty(), "no output expected on failure: {}", stdout(output));
+    assert_eq!(err.lines().count(), 1, "one error line expected: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    for needle in needles {
+        assert!(err.contains(needle), "error should mention {needle:?}: {err}");
+    }
+    err
+}
+
+/// Generates a data set with the library, as `callsql gen` does.
+pub fn generate_to(out: &str, rows: u64, seed: u64, days: u32, campaigns: usize) {
+    let options = GenOptions::new(
+        Location::parse(out).unwrap(),
+        rows,
+        seed,
+        days,
+        NaiveDate::from_ymd_opt(2025, 6, 1).unwrap(),
+        campaigns,
+        None,
+    )
+    .unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let handle = runtime.handle().clone();
+    runtime
+        .block_on(async move {
+            tokio::task::spawn_blocking(move || generate(&options, handle, &ProgressBar::hidden())).await
+        })
+        .unwrap()
+        .unwrap();
+}
+
+/// Runs `sql` against the data at `data` and returns the result as a printed table.
+pub fn query(data: &str, sql: &str) -> String {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let ctx = session::build(&Options::with_data(data).unwrap()).await.unwrap();
+        let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
+        pretty_format_batches(&batches).unwrap().to_string()
+    })
+}
+
+/// Runs a query that returns one number.
+pub fn scalar(data: &str, sql: &str) -> f64 {
+    let table = query(data, sql);
+    let value = table.lines().nth(3).expect("one row").trim_matches(|c| c == '|' || c == ' ');
+    value.parse().unwrap_or_else(|_| panic!("not a number: {value} in\n{table}"))
+}
