@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use datafusion::execution::object_store::{DefaultObjectStoreRegistry, ObjectStoreRegistry};
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
@@ -110,6 +111,41 @@ fn allow_http_from_env() -> bool {
     std::env::var("AWS_ALLOW_HTTP")
         .map(|value| matches!(value.to_ascii_lowercase().as_str(), "true" | "1" | "yes"))
         .unwrap_or(false)
+}
+
+/// An object-store registry that resolves `s3://bucket` URLs on first use from the
+/// environment, so SQL can name any bucket (`COPY … TO 's3://…'`) without set-up.
+#[derive(Debug, Default)]
+pub struct EnvObjectStoreRegistry {
+    stores: DefaultObjectStoreRegistry,
+}
+
+impl ObjectStoreRegistry for EnvObjectStoreRegistry {
+    fn register_store(&self, url: &Url, store: Arc<dyn ObjectStore>) -> Option<Arc<dyn ObjectStore>> {
+        self.stores.register_store(url, store)
+    }
+
+    fn deregister_store(&self, url: &Url) -> datafusion::common::Result<Arc<dyn ObjectStore>> {
+        self.stores.deregister_store(url)
+    }
+
+    fn get_store(&self, url: &Url) -> datafusion::common::Result<Arc<dyn ObjectStore>> {
+        if let Ok(store) = self.stores.get_store(url) {
+            return Ok(store);
+        }
+        match url.scheme() {
+            "s3" => {
+                let location = Location::parse(&format!("s3://{}", url.host_str().unwrap_or_default()))
+                    .map_err(|e| datafusion::error::DataFusionError::Configuration(format!("{e:#}")))?;
+                let store = location
+                    .object_store()
+                    .map_err(|e| datafusion::error::DataFusionError::Configuration(format!("{e:#}")))?;
+                self.stores.register_store(&location.store_url(), Arc::clone(&store));
+                Ok(store)
+            }
+            _ => self.stores.get_store(url),
+        }
+    }
 }
 
 impl fmt::Display for Location {

@@ -2,11 +2,14 @@
 //! later, distributed executors build their DataFusion session here, so they all see the
 //! same functions, settings and tables.
 
+use std::sync::Arc;
+
 use anyhow::{Context, Result};
 use datafusion::execution::SessionStateBuilder;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
-use crate::location::Location;
+use crate::location::{EnvObjectStoreRegistry, Location};
 use crate::tables;
 
 /// What a session is built from.
@@ -32,8 +35,12 @@ pub async fn build(options: &Options) -> Result<SessionContext> {
     if let Some(partitions) = options.target_partitions {
         config = config.with_target_partitions(partitions);
     }
+    let runtime = RuntimeEnvBuilder::new()
+        .with_object_store_registry(Arc::new(EnvObjectStoreRegistry::default()))
+        .build_arc()?;
     let mut state = SessionStateBuilder::new()
         .with_config(config)
+        .with_runtime_env(runtime)
         .with_default_features()
         .build();
     callsql_udfs::register_all(&mut state).context("cannot register callsql functions")?;
