@@ -121,7 +121,11 @@ pub struct EnvObjectStoreRegistry {
 }
 
 impl ObjectStoreRegistry for EnvObjectStoreRegistry {
-    fn register_store(&self, url: &Url, store: Arc<dyn ObjectStore>) -> Option<Arc<dyn ObjectStore>> {
+    fn register_store(
+        &self,
+        url: &Url,
+        store: Arc<dyn ObjectStore>,
+    ) -> Option<Arc<dyn ObjectStore>> {
         self.stores.register_store(url, store)
     }
 
@@ -135,12 +139,16 @@ impl ObjectStoreRegistry for EnvObjectStoreRegistry {
         }
         match url.scheme() {
             "s3" => {
-                let location = Location::parse(&format!("s3://{}", url.host_str().unwrap_or_default()))
-                    .map_err(|e| datafusion::error::DataFusionError::Configuration(format!("{e:#}")))?;
-                let store = location
-                    .object_store()
-                    .map_err(|e| datafusion::error::DataFusionError::Configuration(format!("{e:#}")))?;
-                self.stores.register_store(&location.store_url(), Arc::clone(&store));
+                let location =
+                    Location::parse(&format!("s3://{}", url.host_str().unwrap_or_default()))
+                        .map_err(|e| {
+                            datafusion::error::DataFusionError::Configuration(format!("{e:#}"))
+                        })?;
+                let store = location.object_store().map_err(|e| {
+                    datafusion::error::DataFusionError::Configuration(format!("{e:#}"))
+                })?;
+                self.stores
+                    .register_store(&location.store_url(), Arc::clone(&store));
                 Ok(store)
             }
             _ => self.stores.get_store(url),
@@ -166,11 +174,17 @@ mod tests {
     fn parses_s3_locations() {
         assert_eq!(
             Location::parse("s3://bucket/a/b/").unwrap(),
-            Location::S3 { bucket: "bucket".into(), prefix: "a/b".into() }
+            Location::S3 {
+                bucket: "bucket".into(),
+                prefix: "a/b".into()
+            }
         );
         assert_eq!(
             Location::parse("s3://bucket").unwrap(),
-            Location::S3 { bucket: "bucket".into(), prefix: String::new() }
+            Location::S3 {
+                bucket: "bucket".into(),
+                prefix: String::new()
+            }
         );
         assert!(Location::parse("s3:///x").is_err());
         assert!(Location::parse("gs://bucket/x").is_err());
@@ -182,6 +196,9 @@ mod tests {
         assert_eq!(s3.child_url("calls"), "s3://b/p/calls/");
         let local = Location::parse("/tmp/data").unwrap();
         assert_eq!(local.child_url("calls"), "/tmp/data/calls/");
-        assert_eq!(local.object_path("calls/x.parquet").unwrap().as_ref(), "tmp/data/calls/x.parquet");
+        assert_eq!(
+            local.object_path("calls/x.parquet").unwrap().as_ref(),
+            "tmp/data/calls/x.parquet"
+        );
     }
 }

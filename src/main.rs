@@ -17,7 +17,11 @@ use datafusion::sql::parser::DFParser;
 use indicatif::ProgressBar;
 
 #[derive(Parser)]
-#[command(name = "callsql", version, about = "SQL analytics for outbound-calling and telemarketing call logs")]
+#[command(
+    name = "callsql",
+    version,
+    about = "SQL analytics for outbound-calling and telemarketing call logs"
+)]
 struct Cli {
     /// Data root holding the canonical tables: a directory or s3://bucket/prefix.
     #[arg(long, global = true, env = "CALLSQL_DATA")]
@@ -80,7 +84,10 @@ struct TestArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => return fail(&anyhow::Error::from(error)),
     };
@@ -119,7 +126,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         None => match cli.command {
             Some(sql) => execute(&sql, &options, cli.format).await,
             None => {
-                bail!("the interactive prompt is not available yet; run SQL with `callsql -c \"SELECT …\" --data DIR`, see `callsql --help`")
+                bail!(
+                    "the interactive prompt is not available yet; run SQL with `callsql -c \"SELECT …\" --data DIR`, see `callsql --help`"
+                )
             }
         },
     }
@@ -152,7 +161,11 @@ async fn generate_data(args: GenArgs) -> Result<ExitCode> {
         args.customers,
     )?;
     options.overwrite = args.overwrite;
-    let progress = if std::io::stderr().is_terminal() { ProgressBar::new(0) } else { ProgressBar::hidden() };
+    let progress = if std::io::stderr().is_terminal() {
+        ProgressBar::new(0)
+    } else {
+        ProgressBar::hidden()
+    };
     let started = Instant::now();
     let handle = tokio::runtime::Handle::current();
     let summary = tokio::task::spawn_blocking({
@@ -183,5 +196,9 @@ async fn test(args: TestArgs, options: &Options) -> Result<ExitCode> {
         eprintln!("FAILED {}: {error}", file.display());
     }
     println!("{} passed, {} failed", summary.passed, summary.failed.len());
-    Ok(if summary.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if summary.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -41,7 +41,9 @@ impl Kind {
             (Kind::Text, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) => {
                 Some(found.clone())
             }
-            (Kind::Text, DataType::Dictionary(_, value)) if value.is_string() => Some(found.clone()),
+            (Kind::Text, DataType::Dictionary(_, value)) if value.is_string() => {
+                Some(found.clone())
+            }
             (Kind::Integer, t) if t.is_integer() => Some(found.clone()),
             (Kind::Float, DataType::Float64) => Some(DataType::Float64),
             (Kind::Float, t) if t.is_integer() || t.is_floating() => Some(DataType::Float64),
@@ -64,7 +66,12 @@ pub struct Column {
 }
 
 const fn col(name: &'static str, kind: Kind, nullable: bool, required: bool) -> Column {
-    Column { name, kind, nullable, required }
+    Column {
+        name,
+        kind,
+        nullable,
+        required,
+    }
 }
 
 use Kind::*;
@@ -125,7 +132,10 @@ pub const SCRIPTS: &[Column] = &[
     col("version", Integer, true, false),
 ];
 
-pub const AGENTS: &[Column] = &[col("agent_id", Text, false, true), col("team", Text, true, false)];
+pub const AGENTS: &[Column] = &[
+    col("agent_id", Text, false, true),
+    col("team", Text, true, false),
+];
 
 pub const DNC: &[Column] = &[
     col("phone", Text, false, true),
@@ -145,7 +155,10 @@ pub const TABLES: &[(&str, &[Column])] = &[
 
 /// The columns of a canonical table by name.
 pub fn columns_of(table: &str) -> Option<&'static [Column]> {
-    TABLES.iter().find(|(name, _)| *name == table).map(|(_, columns)| *columns)
+    TABLES
+        .iter()
+        .find(|(name, _)| *name == table)
+        .map(|(_, columns)| *columns)
 }
 
 /// The Arrow schema the generator writes and the table exposes when files match exactly.
@@ -188,7 +201,10 @@ pub fn conform(table: &str, columns: &[Column], found: &Schema) -> Result<Schema
             }
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(Arc::new(Schema::new_with_metadata(fields, found.metadata().clone())))
+    Ok(Arc::new(Schema::new_with_metadata(
+        fields,
+        found.metadata().clone(),
+    )))
 }
 
 #[cfg(test)]
@@ -197,7 +213,10 @@ mod tests {
 
     fn schema(fields: &[(&str, DataType)]) -> Schema {
         Schema::new(
-            fields.iter().map(|(n, t)| Field::new(*n, t.clone(), true)).collect::<Vec<_>>(),
+            fields
+                .iter()
+                .map(|(n, t)| Field::new(*n, t.clone(), true))
+                .collect::<Vec<_>>(),
         )
     }
 
@@ -213,14 +232,23 @@ mod tests {
     fn integer_durations_are_widened_and_strings_kept() {
         let found = schema(&[
             ("customer_id", DataType::Utf8View),
-            ("order_id", DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))),
-            ("ordered_at", DataType::Timestamp(TimeUnit::Microsecond, None)),
+            (
+                "order_id",
+                DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+            ),
+            (
+                "ordered_at",
+                DataType::Timestamp(TimeUnit::Microsecond, None),
+            ),
             ("amount", DataType::Int64),
             ("extra", DataType::Int8),
         ]);
         let conformed = conform("orders", ORDERS, &found).unwrap();
         assert_eq!(conformed.field(0).data_type(), &DataType::Utf8View);
-        assert!(matches!(conformed.field(1).data_type(), DataType::Dictionary(_, _)));
+        assert!(matches!(
+            conformed.field(1).data_type(),
+            DataType::Dictionary(_, _)
+        ));
         assert_eq!(conformed.field(2).data_type(), &Timestamp.canonical_type());
         assert_eq!(conformed.field(3).data_type(), &DataType::Float64);
         assert_eq!(conformed.field(4).data_type(), &DataType::Int8);
@@ -228,9 +256,15 @@ mod tests {
 
     #[test]
     fn errors_name_table_column_and_types() {
-        let missing = schema(&[("customer_id", DataType::Utf8), ("order_id", DataType::Utf8)]);
+        let missing = schema(&[
+            ("customer_id", DataType::Utf8),
+            ("order_id", DataType::Utf8),
+        ]);
         let err = conform("orders", ORDERS, &missing).unwrap_err().to_string();
-        assert_eq!(err, "table orders: missing required column `ordered_at` (expected Timestamp(ms, \"UTC\"))");
+        assert_eq!(
+            err,
+            "table orders: missing required column `ordered_at` (expected Timestamp(ms, \"UTC\"))"
+        );
 
         let wrong = schema(&[
             ("customer_id", DataType::Utf8),
@@ -239,6 +273,9 @@ mod tests {
             ("amount", DataType::Float64),
         ]);
         let err = conform("orders", ORDERS, &wrong).unwrap_err().to_string();
-        assert_eq!(err, "table orders: column `ordered_at` has type Utf8, expected Timestamp(ms, \"UTC\")");
+        assert_eq!(
+            err,
+            "table orders: column `ordered_at` has type Utf8, expected Timestamp(ms, \"UTC\")"
+        );
     }
 }

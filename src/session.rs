@@ -24,7 +24,10 @@ pub struct Options {
 impl Options {
     /// Options for a data root given as text (a local path or `s3://bucket/prefix`).
     pub fn with_data(data: &str) -> Result<Self> {
-        Ok(Options { data: Some(Location::parse(data)?), ..Options::default() })
+        Ok(Options {
+            data: Some(Location::parse(data)?),
+            ..Options::default()
+        })
     }
 }
 

@@ -61,7 +61,9 @@ impl SltColumnType {
         match data_type {
             DataType::Boolean => Self::Boolean,
             t if t.is_integer() => Self::Integer,
-            t if t.is_floating() || matches!(t, DataType::Decimal128(..) | DataType::Decimal256(..)) => {
+            t if t.is_floating()
+                || matches!(t, DataType::Decimal128(..) | DataType::Decimal256(..)) =>
+            {
                 Self::Float
             }
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Self::Text,
@@ -109,7 +111,11 @@ impl AsyncDB for Engine {
         if schema.fields().is_empty() {
             return Ok(DBOutput::StatementComplete(0));
         }
-        let types = schema.fields().iter().map(|f| SltColumnType::of(f.data_type())).collect();
+        let types = schema
+            .fields()
+            .iter()
+            .map(|f| SltColumnType::of(f.data_type()))
+            .collect();
         let rows = format_rows(&batches).map_err(|e| SltError(e.to_string()))?;
         Ok(DBOutput::Rows { types, rows })
     }
@@ -128,8 +134,11 @@ impl AsyncDB for Engine {
 fn format_rows(batches: &[RecordBatch]) -> Result<Vec<Vec<String>>> {
     let mut rows = Vec::new();
     for batch in batches {
-        let columns: Vec<Vec<String>> =
-            batch.columns().iter().map(format_column).collect::<Result<_>>()?;
+        let columns: Vec<Vec<String>> = batch
+            .columns()
+            .iter()
+            .map(format_column)
+            .collect::<Result<_>>()?;
         for row in 0..batch.num_rows() {
             rows.push(columns.iter().map(|c| c[row].clone()).collect());
         }
@@ -147,7 +156,9 @@ fn format_column(array: &ArrayRef) -> Result<Vec<String>> {
             }
             match array.data_type() {
                 DataType::Float64 => format_float(array.as_primitive::<Float64Type>().value(i)),
-                DataType::Float32 => format_float(f64::from(array.as_primitive::<Float32Type>().value(i))),
+                DataType::Float32 => {
+                    format_float(f64::from(array.as_primitive::<Float32Type>().value(i)))
+                }
                 _ => match formatter.value(i).to_string() {
                     text if text.is_empty() => "(empty)".to_string(),
                     text => text,
@@ -163,9 +174,15 @@ pub fn format_float(value: f64) -> String {
         return "NaN".into();
     }
     if value.is_infinite() {
-        return if value > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        return if value > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
     }
-    let rounded: f64 = format!("{value:.11e}").parse().expect("formatted float parses");
+    let rounded: f64 = format!("{value:.11e}")
+        .parse()
+        .expect("formatted float parses");
     if rounded == 0.0 {
         return "0".into();
     }
@@ -215,7 +232,10 @@ pub async fn run_file(path: &Path, options: &Options, complete: bool) -> Result<
     let mut runner = Runner::new(move || {
         let options = options.clone();
         async move {
-            session::build(&options).await.map(Engine::new).map_err(|e| SltError(format!("{e:#}")))
+            session::build(&options)
+                .await
+                .map(Engine::new)
+                .map_err(|e| SltError(format!("{e:#}")))
         }
     });
     runner.with_column_validator(sqllogictest::strict_column_validator);
@@ -231,7 +251,10 @@ pub async fn run_file(path: &Path, options: &Options, complete: bool) -> Result<
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))
     } else {
-        runner.run_file_async(path).await.map_err(|e| anyhow::anyhow!("{}", e.display(false)))
+        runner
+            .run_file_async(path)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.display(false)))
     }
 }
 

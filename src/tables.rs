@@ -32,7 +32,12 @@ pub async fn register_tables(ctx: &SessionContext, root: &Location) -> Result<Ve
         }
         register_table(ctx, root, table, columns)
             .await
-            .with_context(|| format!("cannot register table {table} from {}", root.child_url(table)))?;
+            .with_context(|| {
+                format!(
+                    "cannot register table {table} from {}",
+                    root.child_url(table)
+                )
+            })?;
         registered.push(table.to_string());
     }
     Ok(registered)
@@ -53,7 +58,11 @@ async fn register_table(
         .await?
         .into_iter()
         .map(|name| {
-            let data_type = if name == "dt" { DataType::Date32 } else { DataType::Utf8 };
+            let data_type = if name == "dt" {
+                DataType::Date32
+            } else {
+                DataType::Utf8
+            };
             (name, data_type)
         })
         .collect::<Vec<_>>();
@@ -88,5 +97,9 @@ async fn check_root_exists(root: &Location, store: &dyn ObjectStore) -> Result<(
 async fn has_files(root: &Location, store: &dyn ObjectStore, table: &str) -> Result<bool> {
     let prefix = root.object_path(table)?;
     let mut listing = store.list(Some(&prefix));
-    Ok(listing.try_next().await.with_context(|| format!("cannot list {}", root.child_url(table)))?.is_some())
+    Ok(listing
+        .try_next()
+        .await
+        .with_context(|| format!("cannot list {}", root.child_url(table)))?
+        .is_some())
 }

@@ -15,7 +15,9 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, LogNormal, Normal};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::model::{CALLING_WINDOW, INTENT_ACCURACY, QA_SAMPLE_SHARE, SENSITIVE_SHARE, UTC_OFFSET_HOURS, World};
+use super::model::{
+    CALLING_WINDOW, INTENT_ACCURACY, QA_SAMPLE_SHARE, SENSITIVE_SHARE, UTC_OFFSET_HOURS, World,
+};
 use super::phone::write_stored_phone;
 use super::schedule::{Disposition, Outcome, Slot};
 use super::transcript::write_transcript;
@@ -56,7 +58,8 @@ impl CallFacts {
         self.orders.extend(other.orders);
         self.dnc_requests.extend(other.dnc_requests);
         self.sensitive_calls.extend(other.sensitive_calls);
-        self.calls_after_dnc_request.extend(other.calls_after_dnc_request);
+        self.calls_after_dnc_request
+            .extend(other.calls_after_dnc_request);
         self.calls_to_listed_numbers += other.calls_to_listed_numbers;
         self.calls_outside_window += other.calls_outside_window;
         self.qa_labeled += other.qa_labeled;
@@ -235,12 +238,29 @@ pub fn build_calls(
         } else if early_hangup {
             round1(rng.random_range(1.0..9.5))
         } else {
-            let bot: f64 = talk_bot.sample(&mut rng) * if slot.outcome == Outcome::Success { 2.0 } else { 1.0 };
-            let human = if agent.is_some() { talk_agent.sample(&mut rng) } else { 0.0 };
+            let bot: f64 = talk_bot.sample(&mut rng)
+                * if slot.outcome == Outcome::Success {
+                    2.0
+                } else {
+                    1.0
+                };
+            let human = if agent.is_some() {
+                talk_agent.sample(&mut rng)
+            } else {
+                0.0
+            };
             round1((bot + human).clamp(10.0, 3600.0))
         };
-        let hold_s = if transferred && rng.random_bool(0.5) { round1(rng.random_range(5.0..60.0)) } else { 0.0 };
-        let acw_s = if agent.is_some() { round1(rng.random_range(10.0..90.0)) } else { 0.0 };
+        let hold_s = if transferred && rng.random_bool(0.5) {
+            round1(rng.random_range(5.0..60.0))
+        } else {
+            0.0
+        };
+        let acw_s = if agent.is_some() {
+            round1(rng.random_range(10.0..90.0))
+        } else {
+            0.0
+        };
         let answered_at = live.then(|| slot.dialed_at_ms + (ring_s * 1000.0) as i64);
         let ended_at = match answered_at {
             Some(at) if answered => at + ((talk_s + hold_s) * 1000.0) as i64,
@@ -268,7 +288,8 @@ pub fn build_calls(
         b.is_callback.append_value(slot.is_callback);
         b.script_id.append_value(&script.script_id);
         b.agent_id.append_option(agent);
-        b.caller_number.append_value(&world.caller_numbers[slot.caller as usize].caller_number);
+        b.caller_number
+            .append_value(&world.caller_numbers[slot.caller as usize].caller_number);
         text.clear();
         write_stored_phone(options.seed, slot.customer, &mut text);
         b.callee_number.append_value(&text);
@@ -326,7 +347,9 @@ pub fn build_calls(
         if slot.outcome == Outcome::Success {
             let amount = round2(spend.sample(&mut rng));
             b.order_amount.append_value(amount);
-            facts.orders.push((slot.customer, format!("o{}", &id[1..]), ended_at, amount));
+            facts
+                .orders
+                .push((slot.customer, format!("o{}", &id[1..]), ended_at, amount));
         } else {
             b.order_amount.append_null();
         }
@@ -334,7 +357,8 @@ pub fn build_calls(
         if slot.dnc_requested {
             facts.dnc_requests.push((slot.customer, ended_at));
         }
-        let complaint = answered && rng.random_bool(if slot.from_doomed_number { 0.06 } else { 0.003 });
+        let complaint =
+            answered && rng.random_bool(if slot.from_doomed_number { 0.06 } else { 0.003 });
         b.complaint.append_value(complaint);
 
         if answered {
@@ -353,9 +377,11 @@ pub fn build_calls(
                 Outcome::Refused => 2,
             };
             let survey = rng.random_bool(0.2);
-            b.csat.append_option(survey.then(|| (base + rng.random_range(-1..=1)).clamp(1, 5)));
+            b.csat
+                .append_option(survey.then(|| (base + rng.random_range(-1..=1)).clamp(1, 5)));
             let nps = rng.random_bool(0.15);
-            b.nps.append_option(nps.then(|| (base * 2 + rng.random_range(-2..=2)).clamp(0, 10)));
+            b.nps
+                .append_option(nps.then(|| (base * 2 + rng.random_range(-2..=2)).clamp(0, 10)));
             text.clear();
             let sensitive = rng.random_bool(SENSITIVE_SHARE);
             if let Some(phrase) = write_transcript(&mut rng, slot.outcome, sensitive, &mut text) {
@@ -377,14 +403,20 @@ pub fn build_calls(
         facts.calls_outside_window +=
             u64::from(local_hour < CALLING_WINDOW.0 || local_hour >= CALLING_WINDOW.1);
         if slot.disposition == Disposition::Blocked {
-            match blocked.iter_mut().find(|(caller, _)| *caller == slot.caller) {
+            match blocked
+                .iter_mut()
+                .find(|(caller, _)| *caller == slot.caller)
+            {
                 Some((_, n)) => *n += 1,
                 None => blocked.push((slot.caller, 1)),
             }
         }
     }
     facts.blocked_by_caller.extend(blocked);
-    Ok(RecordBatch::try_new(schema::canonical_schema(schema::CALLS), b.finish())?)
+    Ok(RecordBatch::try_new(
+        schema::canonical_schema(schema::CALLS),
+        b.finish(),
+    )?)
 }
 
 fn round1(x: f64) -> f64 {

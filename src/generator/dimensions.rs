@@ -62,7 +62,10 @@ pub fn customers(options: &GenOptions, first: u32, end: u32) -> Result<RecordBat
             .map_or(REGIONS[0].0, |(name, _)| name);
         region.append_value(name);
         let days_before = (h >> 32) % (3 * 365) + 1;
-        signed_up.append_value(options.local_day_start_ms(0) - days_before as i64 * DAY_MS + (h % DAY_MS as u64) as i64);
+        signed_up.append_value(
+            options.local_day_start_ms(0) - days_before as i64 * DAY_MS
+                + (h % DAY_MS as u64) as i64,
+        );
     }
     batch(
         schema::CUSTOMERS,
@@ -88,7 +91,8 @@ pub fn organic_orders(options: &GenOptions, first: u32, end: u32) -> Result<Reco
     let history_start = options.local_day_start_ms(0) - 365 * DAY_MS;
     let span = options.local_day_start_ms(options.days) - history_start;
     for customer in first..end {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(mix(options.seed ^ 0x0de5, u64::from(customer)));
+        let mut rng =
+            Xoshiro256PlusPlus::seed_from_u64(mix(options.seed ^ 0x0de5, u64::from(customer)));
         if !rng.random_bool(0.35) {
             continue;
         }
@@ -169,7 +173,10 @@ pub fn agents(world: &World) -> Result<RecordBatch> {
             team.append_value(team_name);
         }
     }
-    batch(schema::AGENTS, vec![Arc::new(agent_id.finish()), Arc::new(team.finish())])
+    batch(
+        schema::AGENTS,
+        vec![Arc::new(agent_id.finish()), Arc::new(team.finish())],
+    )
 }
 
 /// Customers on the regulator's list before the window starts.
@@ -199,11 +206,18 @@ pub fn dnc(options: &GenOptions, requests: &[(u32, i64)]) -> Result<(RecordBatch
     }
     let batch = batch(
         schema::DNC,
-        vec![Arc::new(phone.finish()), Arc::new(added_at.finish()), Arc::new(source.finish())],
+        vec![
+            Arc::new(phone.finish()),
+            Arc::new(added_at.finish()),
+            Arc::new(source.finish()),
+        ],
     )?;
     Ok((batch, listed))
 }
 
 fn batch(columns: &[schema::Column], arrays: Vec<ArrayRef>) -> Result<RecordBatch> {
-    Ok(RecordBatch::try_new(schema::canonical_schema(columns), arrays)?)
+    Ok(RecordBatch::try_new(
+        schema::canonical_schema(columns),
+        arrays,
+    )?)
 }

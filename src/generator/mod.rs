@@ -21,8 +21,8 @@ use anyhow::{Context, Result, bail};
 use chrono::{Datelike, NaiveDate, Weekday};
 use futures::TryStreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use object_store::{ObjectStore, ObjectStoreExt};
 use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt};
 use tokio::runtime::Handle;
 
 use crate::location::Location;
@@ -56,7 +56,15 @@ pub struct GenOptions {
 
 impl GenOptions {
     /// Checks the options and fills defaults that depend on others.
-    pub fn new(out: Location, rows: u64, seed: u64, days: u32, start: NaiveDate, campaigns: usize, customers: Option<u64>) -> Result<Self> {
+    pub fn new(
+        out: Location,
+        rows: u64,
+        seed: u64,
+        days: u32,
+        start: NaiveDate,
+        campaigns: usize,
+        customers: Option<u64>,
+    ) -> Result<Self> {
         if rows == 0 {
             bail!("--rows must be at least 1");
         }
@@ -68,7 +76,10 @@ impl GenOptions {
         }
         let customers = customers.unwrap_or_else(|| (rows / 8).max(100));
         if customers == 0 || customers > u64::from(u32::MAX) {
-            bail!("--customers must be between 1 and {}, got {customers}", u32::MAX);
+            bail!(
+                "--customers must be between 1 and {}, got {customers}",
+                u32::MAX
+            );
         }
         Ok(GenOptions {
             out,
@@ -85,8 +96,13 @@ impl GenOptions {
 
     /// UTC milliseconds of local midnight starting day `day` of the window.
     pub fn local_day_start_ms(&self, day: u32) -> i64 {
-        let midnight = self.start.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
-        midnight.timestamp_millis() + i64::from(day) * 86_400_000 - model::UTC_OFFSET_HOURS * 3_600_000
+        let midnight = self
+            .start
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight exists")
+            .and_utc();
+        midnight.timestamp_millis() + i64::from(day) * 86_400_000
+            - model::UTC_OFFSET_HOURS * 3_600_000
     }
 
     fn date(&self, day: u32) -> NaiveDate {
@@ -122,13 +138,19 @@ pub struct GenSummary {
 
 /// Generates every canonical table and `truth.json` under `options.out`. Runs on the
 /// calling (blocking) thread and its own workers; `runtime` performs the uploads.
-pub fn generate(options: &GenOptions, runtime: Handle, progress: &ProgressBar) -> Result<GenSummary> {
+pub fn generate(
+    options: &GenOptions,
+    runtime: Handle,
+    progress: &ProgressBar,
+) -> Result<GenSummary> {
     let store = options.out.object_store()?;
     runtime.block_on(prepare_output(options, store.as_ref()))?;
     let world = World::new(options);
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let written = Mutex::new(Vec::<Path>::new());
-    let result = write_all(options, &world, &store, &runtime, progress, workers, &written);
+    let result = write_all(
+        options, &world, &store, &runtime, progress, workers, &written,
+    );
     if result.is_err() {
         // Leave nothing half-made behind: every file of this run goes.
         let paths = written.into_inner().unwrap_or_default();
@@ -152,9 +174,11 @@ fn write_all(
 ) -> Result<GenSummary> {
     progress.set_length(options.rows);
     progress.set_style(
-        ProgressStyle::with_template("{spinner} calls {human_pos}/{human_len} [{bar:30}] {percent}% {per_sec} eta {eta}")
-            .expect("valid template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{spinner} calls {human_pos}/{human_len} [{bar:30}] {percent}% {per_sec} eta {eta}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
     );
     let record = |path: Path| written.lock().expect("not poisoned").push(path);
     let put = |relative: String, batch: &datafusion::arrow::array::RecordBatch| -> Result<()> {
@@ -181,19 +205,34 @@ fn write_all(
                         continue;
                     }
                     let mut day_facts = CallFacts::default();
-                    let outcome = write_day(options, world, store, runtime, &plan, &mut day_facts, &record, progress)
-                        .and_then(|()| {
-                            if day_facts.orders.is_empty() {
-                                return Ok(());
-                            }
-                            let batch = dimensions::call_orders(&day_facts.orders)?;
-                            put(format!("orders/calls-{}.parquet", options.date(plan.day)), &batch)
-                        });
+                    let outcome = write_day(
+                        options,
+                        world,
+                        store,
+                        runtime,
+                        &plan,
+                        &mut day_facts,
+                        &record,
+                        progress,
+                    )
+                    .and_then(|()| {
+                        if day_facts.orders.is_empty() {
+                            return Ok(());
+                        }
+                        let batch = dimensions::call_orders(&day_facts.orders)?;
+                        put(
+                            format!("orders/calls-{}.parquet", options.date(plan.day)),
+                            &batch,
+                        )
+                    });
                     match outcome {
                         Ok(()) => facts.lock().expect("not poisoned").absorb(day_facts),
                         Err(error) => {
                             failed.store(true, Ordering::Relaxed);
-                            first_error.lock().expect("not poisoned").get_or_insert(error);
+                            first_error
+                                .lock()
+                                .expect("not poisoned")
+                                .get_or_insert(error);
                         }
                     }
                 }
@@ -219,19 +258,31 @@ fn write_all(
     while u64::from(chunk) * u64::from(CUSTOMERS_PER_FILE) < options.customers {
         let first = chunk * CUSTOMERS_PER_FILE;
         let end = (u64::from(first) + u64::from(CUSTOMERS_PER_FILE)).min(options.customers) as u32;
-        put(format!("customers/part-{chunk:05}.parquet"), &dimensions::customers(options, first, end)?)?;
+        put(
+            format!("customers/part-{chunk:05}.parquet"),
+            &dimensions::customers(options, first, end)?,
+        )?;
         let orders = dimensions::organic_orders(options, first, end)?;
         organic_orders += orders.num_rows() as u64;
         put(format!("orders/organic-{chunk:05}.parquet"), &orders)?;
         chunk += 1;
     }
-    put("scripts/scripts.parquet".into(), &dimensions::scripts(world)?)?;
+    put(
+        "scripts/scripts.parquet".into(),
+        &dimensions::scripts(world)?,
+    )?;
     put("agents/agents.parquet".into(), &dimensions::agents(world)?)?;
     let (dnc, regulator_listed) = dimensions::dnc(options, &facts.dnc_requests)?;
     put("dnc/dnc.parquet".into(), &dnc)?;
 
     let call_orders = facts.orders.len() as u64;
-    let truth = truth::Truth::new(options, world, &facts, regulator_listed, organic_orders + call_orders);
+    let truth = truth::Truth::new(
+        options,
+        world,
+        &facts,
+        regulator_listed,
+        organic_orders + call_orders,
+    );
     let path = options.out.object_path("truth.json")?;
     record(path.clone());
     let json = serde_json::to_vec_pretty(&truth)?;
@@ -258,7 +309,10 @@ fn write_day(
     record: &dyn Fn(Path),
     progress: &ProgressBar,
 ) -> Result<()> {
-    let path = options.out.object_path(&format!("calls/dt={}/part-0.parquet", options.date(plan.day)))?;
+    let path = options.out.object_path(&format!(
+        "calls/dt={}/part-0.parquet",
+        options.date(plan.day)
+    ))?;
     record(path.clone());
     let mut file = ParquetFile::create(
         Arc::clone(store),
@@ -301,7 +355,10 @@ async fn prepare_output(options: &GenOptions, store: &dyn ObjectStore) -> Result
     }
     for (_, objects) in existing {
         for object in objects {
-            store.delete(&object.location).await.with_context(|| format!("cannot delete {}", object.location))?;
+            store
+                .delete(&object.location)
+                .await
+                .with_context(|| format!("cannot delete {}", object.location))?;
         }
     }
     Ok(())

@@ -20,8 +20,8 @@ pub const CALLING_WINDOW: (u32, u32) = (8, 21);
 /// Relative chance that a dial at this local hour reaches a person: low at night and at
 /// lunch, peaks mid-morning and mid-afternoon.
 pub const HOUR_ANSWER_MULTIPLIER: [f64; 24] = [
-    0.25, 0.2, 0.2, 0.2, 0.2, 0.25, 0.35, 0.55, 0.85, 1.0, 1.15, 1.05, 0.7, 0.75, 1.0, 1.12,
-    1.08, 0.95, 0.85, 0.9, 0.85, 0.7, 0.5, 0.35,
+    0.25, 0.2, 0.2, 0.2, 0.2, 0.25, 0.35, 0.55, 0.85, 1.0, 1.15, 1.05, 0.7, 0.75, 1.0, 1.12, 1.08,
+    0.95, 0.85, 0.9, 0.85, 0.7, 0.5, 0.35,
 ];
 
 /// Relative chance of reaching a person on attempt 1, 2, 3, … (later attempts answer less).
@@ -104,7 +104,7 @@ pub struct World {
 
 impl World {
     pub fn new(options: &GenOptions) -> World {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(options.seed ^ 0x5eed_0f_7a_1d);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(options.seed ^ 0x005e_ed0f_7a1d);
         let window_start_ms = options.local_day_start_ms(0);
         let window_end_ms = options.local_day_start_ms(options.days);
 
@@ -126,8 +126,11 @@ impl World {
             let campaign_id = format!("cmp{:03}", c + 1);
             let live = rng.random_range(0.18..0.55);
             // Every fifth campaign runs its predictive dialer too hot: over the TSR 3 % limit.
-            let abandon_share =
-                if c % 5 == 2 { rng.random_range(0.05..0.08) } else { rng.random_range(0.005..0.02) };
+            let abandon_share = if c % 5 == 2 {
+                rng.random_range(0.05..0.08)
+            } else {
+                rng.random_range(0.005..0.02)
+            };
             let script_count = rng.random_range(2..=5usize);
             // Every sixth campaign has a near tie between its two best scripts.
             let near_tie = c % 6 == 4;
@@ -174,7 +177,9 @@ impl World {
         }
 
         // A handful of numbers get banned part-way through the window.
-        let banned = (caller_numbers.len() / 40).clamp(3, 8).min(caller_numbers.len());
+        let banned = (caller_numbers.len() / 40)
+            .clamp(3, 8)
+            .min(caller_numbers.len());
         let span = (window_end_ms - window_start_ms) as f64;
         let mut chosen = 0;
         while chosen < banned {
@@ -186,7 +191,12 @@ impl World {
             }
         }
 
-        World { campaigns, caller_numbers, teams, agents_by_team }
+        World {
+            campaigns,
+            caller_numbers,
+            teams,
+            agents_by_team,
+        }
     }
 }
 

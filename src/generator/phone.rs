@@ -14,8 +14,8 @@ use super::model::DIRTY_PHONE_SHARE;
 /// Real mainland mobile prefixes across China Mobile, China Unicom, China Telecom,
 /// China Broadnet and the virtual operators' 170/171 ranges.
 const MOBILE_PREFIXES: [u64; 32] = [
-    134, 135, 136, 137, 138, 139, 147, 150, 151, 152, 157, 158, 159, 178, 182, 187, 188, 198,
-    130, 131, 132, 155, 156, 166, 185, 186, 133, 153, 180, 189, 199, 192,
+    134, 135, 136, 137, 138, 139, 147, 150, 151, 152, 157, 158, 159, 178, 182, 187, 188, 198, 130,
+    131, 132, 155, 156, 166, 185, 186, 133, 153, 180, 189, 199, 192,
 ];
 
 /// How a customer's number is stored.
@@ -58,7 +58,10 @@ const DIRTY_KINDS: [PhoneKind; 9] = [
 impl PhoneKind {
     /// The switch rejects these at once (`invalid_number`); everything else rings.
     pub fn is_dialable(self) -> bool {
-        !matches!(self, PhoneKind::TooShort | PhoneKind::Letters | PhoneKind::BadPrefix)
+        !matches!(
+            self,
+            PhoneKind::TooShort | PhoneKind::Letters | PhoneKind::BadPrefix
+        )
     }
 
     /// A valid mainland mobile once spaces, dashes and the country code are removed.
@@ -79,7 +82,7 @@ pub fn phone_kind(seed: u64, customer: u32) -> PhoneKind {
 
 /// The customer's eleven-digit mobile number (what a clean record would hold).
 pub fn mobile_number(seed: u64, customer: u32) -> u64 {
-    let h = mix(seed ^ 0x9e0e_1e5, u64::from(customer));
+    let h = mix(seed ^ 0x09e0_e1e5, u64::from(customer));
     let prefix = MOBILE_PREFIXES[(h % MOBILE_PREFIXES.len() as u64) as usize];
     prefix * 100_000_000 + (h >> 20) % 100_000_000
 }
@@ -87,7 +90,11 @@ pub fn mobile_number(seed: u64, customer: u32) -> u64 {
 /// Appends the customer's number as stored in the CRM (and so as dialled) to `out`.
 pub fn write_stored_phone(seed: u64, customer: u32, out: &mut String) {
     let number = mobile_number(seed, customer);
-    let (head, mid, tail) = (number / 100_000_000, number / 10_000 % 10_000, number % 10_000);
+    let (head, mid, tail) = (
+        number / 100_000_000,
+        number / 10_000 % 10_000,
+        number % 10_000,
+    );
     // Writing to a String cannot fail.
     let _ = match phone_kind(seed, customer) {
         PhoneKind::Clean => write!(out, "{number}"),
@@ -123,7 +130,10 @@ mod tests {
                 kinds.insert(kind);
             }
         }
-        assert!((2_700..3_300).contains(&dirty), "{dirty} dirty numbers in 100k");
+        assert!(
+            (2_700..3_300).contains(&dirty),
+            "{dirty} dirty numbers in 100k"
+        );
         assert_eq!(kinds.len(), DIRTY_KINDS.len());
     }
 

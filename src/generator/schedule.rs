@@ -10,14 +10,13 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::GenOptions;
+use super::dimensions::is_regulator_listed;
+use super::mix;
 use super::model::{
     ATTEMPT_ANSWER_MULTIPLIER, CALLBACK_ANSWER_MULTIPLIER, CALLBACK_SUCCESS_MULTIPLIER,
-    CALLING_WINDOW, DNC_VIOLATION_SHARE, HOUR_ANSWER_MULTIPLIER, MAX_ATTEMPTS,
-    World,
+    CALLING_WINDOW, DNC_VIOLATION_SHARE, HOUR_ANSWER_MULTIPLIER, MAX_ATTEMPTS, World,
 };
-use super::dimensions::is_regulator_listed;
 use super::phone::phone_kind;
-use super::mix;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Disposition {
@@ -132,7 +131,7 @@ impl<'a> Scheduler<'a> {
         Scheduler {
             options,
             world,
-            rng: Xoshiro256PlusPlus::seed_from_u64(options.seed ^ 0xd1a1_e5),
+            rng: Xoshiro256PlusPlus::seed_from_u64(options.seed ^ 0x00d1_a1e5),
             due: vec![Vec::new(); options.days as usize],
             fresh_taken: vec![0; world.campaigns.len()],
             campaign_cumulative,
@@ -175,9 +174,15 @@ impl<'a> Scheduler<'a> {
     }
 
     fn fresh_lead(&mut self) -> Pending {
-        let total = *self.campaign_cumulative.last().expect("at least one campaign");
+        let total = *self
+            .campaign_cumulative
+            .last()
+            .expect("at least one campaign");
         let pick = self.rng.random::<f64>() * total;
-        let campaign = self.campaign_cumulative.partition_point(|&c| c <= pick).min(self.campaign_cumulative.len() - 1);
+        let campaign = self
+            .campaign_cumulative
+            .partition_point(|&c| c <= pick)
+            .min(self.campaign_cumulative.len() - 1);
         let k = self.fresh_taken[campaign];
         self.fresh_taken[campaign] += 1;
         let customers = self.options.customers;
@@ -186,7 +191,8 @@ impl<'a> Scheduler<'a> {
         // until its list wraps.
         let stride = coprime_stride(customers, mix(self.options.seed, campaign as u64));
         let offset = mix(self.options.seed ^ 0x0ff5e7, campaign as u64) % customers;
-        let customer = ((u128::from(k) * u128::from(stride) + u128::from(offset)) % u128::from(customers)) as u32;
+        let customer = ((u128::from(k) * u128::from(stride) + u128::from(offset))
+            % u128::from(customers)) as u32;
         let scripts = self.world.campaigns[campaign].scripts.len();
         Pending {
             customer,
@@ -217,8 +223,13 @@ impl<'a> Scheduler<'a> {
         } else if banned_at.is_some_and(|at| dialed_at_ms >= at) {
             Disposition::Blocked
         } else {
-            let attempt_index = (lead.attempt_no as usize - 1).min(ATTEMPT_ANSWER_MULTIPLIER.len() - 1);
-            let callback = if lead.is_callback { CALLBACK_ANSWER_MULTIPLIER } else { 1.0 };
+            let attempt_index =
+                (lead.attempt_no as usize - 1).min(ATTEMPT_ANSWER_MULTIPLIER.len() - 1);
+            let callback = if lead.is_callback {
+                CALLBACK_ANSWER_MULTIPLIER
+            } else {
+                1.0
+            };
             let p_live = (campaign.live_answer_probability
                 * HOUR_ANSWER_MULTIPLIER[hour as usize]
                 * ATTEMPT_ANSWER_MULTIPLIER[attempt_index]
@@ -236,7 +247,11 @@ impl<'a> Scheduler<'a> {
         };
 
         let outcome = if disposition == Disposition::Answered {
-            let boost = if lead.is_callback { CALLBACK_SUCCESS_MULTIPLIER } else { 1.0 };
+            let boost = if lead.is_callback {
+                CALLBACK_SUCCESS_MULTIPLIER
+            } else {
+                1.0
+            };
             let p_success = campaign.scripts[lead.script as usize].success_probability * boost;
             let u: f64 = rng.random();
             if u < p_success {
@@ -286,17 +301,30 @@ impl<'a> Scheduler<'a> {
         dnc_requested: bool,
     ) {
         let rng = &mut self.rng;
-        let next = Pending { attempt_no: lead.attempt_no + 1, ..lead };
+        let next = Pending {
+            attempt_no: lead.attempt_no + 1,
+            ..lead
+        };
         let (gap, next) = if dnc_requested || lead.after_dnc_request {
             if lead.after_dnc_request || !rng.random_bool(DNC_VIOLATION_SHARE) {
                 return;
             }
-            (rng.random_range(1..=3), Pending { after_dnc_request: true, ..next })
+            (
+                rng.random_range(1..=3),
+                Pending {
+                    after_dnc_request: true,
+                    ..next
+                },
+            )
         } else {
             match (disposition, outcome) {
-                (Disposition::Answered, Outcome::Callback) => {
-                    (rng.random_range(1..=3), Pending { is_callback: true, ..next })
-                }
+                (Disposition::Answered, Outcome::Callback) => (
+                    rng.random_range(1..=3),
+                    Pending {
+                        is_callback: true,
+                        ..next
+                    },
+                ),
                 (Disposition::Answered | Disposition::InvalidNumber, _) => return,
                 _ if lead.attempt_no >= MAX_ATTEMPTS => return,
                 _ => (rng.random_range(1..=2), next),
@@ -311,7 +339,9 @@ impl<'a> Scheduler<'a> {
 /// The local hour of a dial: working hours, weighted to the dialer's busy periods; a
 /// misconfigured campaign also dials early in the morning and late in the evening.
 fn dial_hour(rng: &mut Xoshiro256PlusPlus, outside_window: bool) -> u32 {
-    const WORKING: [f64; 13] = [0.6, 1.0, 1.0, 0.9, 0.5, 0.7, 1.0, 1.0, 1.0, 0.9, 0.8, 0.7, 0.6];
+    const WORKING: [f64; 13] = [
+        0.6, 1.0, 1.0, 0.9, 0.5, 0.7, 1.0, 1.0, 1.0, 0.9, 0.8, 0.7, 0.6,
+    ];
     if outside_window && rng.random_bool(0.06) {
         return [6, 7, 21, 22][rng.random_range(0..4)];
     }
@@ -343,8 +373,10 @@ fn day_sizes(options: &GenOptions) -> Vec<u64> {
         .map(|d| if options.is_weekend(d) { 0.6 } else { 1.0 })
         .collect();
     let total: f64 = weights.iter().sum();
-    let mut sizes: Vec<u64> =
-        weights.iter().map(|w| (options.rows as f64 * w / total).floor() as u64).collect();
+    let mut sizes: Vec<u64> = weights
+        .iter()
+        .map(|w| (options.rows as f64 * w / total).floor() as u64)
+        .collect();
     let mut missing = options.rows - sizes.iter().sum::<u64>();
     let days = sizes.len();
     let mut day = 0;

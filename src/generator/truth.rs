@@ -147,13 +147,18 @@ impl Truth {
 
         let mut customers_by_kind = BTreeMap::new();
         for customer in 0..options.customers as u32 {
-            *customers_by_kind.entry(phone_kind(options.seed, customer)).or_default() += 1;
+            *customers_by_kind
+                .entry(phone_kind(options.seed, customer))
+                .or_default() += 1;
         }
 
         let mut sensitive: Vec<SensitiveCall> = facts
             .sensitive_calls
             .iter()
-            .map(|(call_id, phrase)| SensitiveCall { call_id: call_id.clone(), phrase })
+            .map(|(call_id, phrase)| SensitiveCall {
+                call_id: call_id.clone(),
+                phrase,
+            })
             .collect();
         sensitive.sort_by(|a, b| a.call_id.cmp(&b.call_id));
         let mut after_request = facts.calls_after_dnc_request.clone();
@@ -163,8 +168,14 @@ impl Truth {
             ("calls", options.rows),
             ("orders", orders),
             ("customers", options.customers),
-            ("scripts", world.campaigns.iter().map(|c| c.scripts.len() as u64).sum()),
-            ("agents", world.agents_by_team.iter().map(|a| a.len() as u64).sum()),
+            (
+                "scripts",
+                world.campaigns.iter().map(|c| c.scripts.len() as u64).sum(),
+            ),
+            (
+                "agents",
+                world.agents_by_team.iter().map(|a| a.len() as u64).sum(),
+            ),
             ("dnc", regulator_listed + facts.dnc_requests.len() as u64),
         ]);
 
@@ -204,7 +215,10 @@ impl Truth {
                     .then(|| facts.qa_correct as f64 / facts.qa_labeled as f64),
             },
             banned_numbers,
-            dirty_phones: DirtyPhones { target_share: DIRTY_PHONE_SHARE, customers_by_kind },
+            dirty_phones: DirtyPhones {
+                target_share: DIRTY_PHONE_SHARE,
+                customers_by_kind,
+            },
             sensitive_transcripts: Sensitive {
                 share_of_answered: SENSITIVE_SHARE,
                 phrases: SENSITIVE_PHRASES.to_vec(),

@@ -60,7 +60,11 @@ impl ParquetFile {
     ) -> Result<Self> {
         let sink = BufWriter::new(store, path.clone());
         let writer = AsyncArrowWriter::try_new(sink, schema, Some(writer_properties()?))?;
-        Ok(ParquetFile { writer, runtime, path })
+        Ok(ParquetFile {
+            writer,
+            runtime,
+            path,
+        })
     }
 
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
@@ -70,8 +74,14 @@ impl ParquetFile {
     }
 
     pub fn finish(self) -> Result<()> {
-        let ParquetFile { writer, runtime, path } = self;
-        runtime.block_on(writer.close()).with_context(|| format!("cannot write {path}"))?;
+        let ParquetFile {
+            writer,
+            runtime,
+            path,
+        } = self;
+        runtime
+            .block_on(writer.close())
+            .with_context(|| format!("cannot write {path}"))?;
         Ok(())
     }
 }

@@ -14,16 +14,30 @@ fn fixtures_arg() -> String {
 fn calls_variant(select: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("calls/part-0.parquet");
-    let sql = format!("COPY ({select}) TO '{}' STORED AS PARQUET", target.display());
+    let sql = format!(
+        "COPY ({select}) TO '{}' STORED AS PARQUET",
+        target.display()
+    );
     let output = callsql(&["-c", &sql, "--data", &fixtures_arg()], &[]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     dir
 }
 
 #[test]
 fn one_shot_sql_prints_rows() {
     let output = callsql(
-        &["-c", "SELECT count(*) AS calls FROM calls", "--data", &fixtures_arg(), "--format", "csv"],
+        &[
+            "-c",
+            "SELECT count(*) AS calls FROM calls",
+            "--data",
+            &fixtures_arg(),
+            "--format",
+            "csv",
+        ],
         &[],
     );
     assert!(output.status.success());
@@ -42,13 +56,24 @@ fn several_statements_run_in_order() {
 
 #[test]
 fn a_missing_column_is_one_error_line() {
-    let output = callsql(&["-c", "SELECT no_such_column FROM calls", "--data", &fixtures_arg()], &[]);
+    let output = callsql(
+        &[
+            "-c",
+            "SELECT no_such_column FROM calls",
+            "--data",
+            &fixtures_arg(),
+        ],
+        &[],
+    );
     assert_one_line_error(&output, &["no_such_column"]);
 }
 
 #[test]
 fn a_bad_data_path_is_one_error_line() {
-    let output = callsql(&["-c", "SELECT 1", "--data", "/nonexistent/callsql-data"], &[]);
+    let output = callsql(
+        &["-c", "SELECT 1", "--data", "/nonexistent/callsql-data"],
+        &[],
+    );
     assert_one_line_error(&output, &["/nonexistent/callsql-data", "does not exist"]);
 }
 
@@ -64,21 +89,47 @@ fn an_unreachable_s3_endpoint_is_one_error_line() {
     ];
     let output = callsql(&["-c", "SELECT 1", "--data", "s3://nowhere/data"], &env);
     let err = assert_one_line_error(&output, &["s3://nowhere/data"]);
-    assert!(!err.contains("not-a-real-secret"), "credentials leaked: {err}");
+    assert!(
+        !err.contains("not-a-real-secret"),
+        "credentials leaked: {err}"
+    );
 }
 
 #[test]
 fn a_missing_required_column_names_table_column_and_type() {
     let data = calls_variant("SELECT * EXCLUDE (disposition) FROM calls");
-    let output = callsql(&["-c", "SELECT 1", "--data", &data.path().display().to_string()], &[]);
-    assert_one_line_error(&output, &["table calls: missing required column `disposition` (expected Utf8)"]);
+    let output = callsql(
+        &[
+            "-c",
+            "SELECT 1",
+            "--data",
+            &data.path().display().to_string(),
+        ],
+        &[],
+    );
+    assert_one_line_error(
+        &output,
+        &["table calls: missing required column `disposition` (expected Utf8)"],
+    );
 }
 
 #[test]
 fn an_incompatible_type_names_expected_and_found() {
-    let data = calls_variant("SELECT * REPLACE (CAST(dialed_at AS VARCHAR) AS dialed_at) FROM calls");
-    let output = callsql(&["-c", "SELECT 1", "--data", &data.path().display().to_string()], &[]);
-    assert_one_line_error(&output, &["table calls: column `dialed_at` has type Utf8View, expected Timestamp(ms, \"UTC\")"]);
+    let data =
+        calls_variant("SELECT * REPLACE (CAST(dialed_at AS VARCHAR) AS dialed_at) FROM calls");
+    let output = callsql(
+        &[
+            "-c",
+            "SELECT 1",
+            "--data",
+            &data.path().display().to_string(),
+        ],
+        &[],
+    );
+    assert_one_line_error(
+        &output,
+        &["table calls: column `dialed_at` has type Utf8View, expected Timestamp(ms, \"UTC\")"],
+    );
 }
 
 #[test]
@@ -97,15 +148,31 @@ fn integer_durations_are_widened_to_float() {
         ],
         &[],
     );
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert_eq!(stdout(&output), "t,r,whole\nFloat64,Float64,true\n");
 }
 
 #[test]
 fn a_corrupt_parquet_file_is_one_error_line() {
     let data = calls_variant("SELECT * FROM calls");
-    fs::write(data.path().join("calls/part-1.parquet"), b"this is not parquet").unwrap();
-    let output = callsql(&["-c", "SELECT count(*) FROM calls", "--data", &data.path().display().to_string()], &[]);
+    fs::write(
+        data.path().join("calls/part-1.parquet"),
+        b"this is not parquet",
+    )
+    .unwrap();
+    let output = callsql(
+        &[
+            "-c",
+            "SELECT count(*) FROM calls",
+            "--data",
+            &data.path().display().to_string(),
+        ],
+        &[],
+    );
     assert_one_line_error(&output, &["calls"]);
 }
 
@@ -114,10 +181,21 @@ fn an_empty_file_is_skipped_not_fatal() {
     let data = calls_variant("SELECT * FROM calls");
     fs::write(data.path().join("calls/empty.parquet"), b"").unwrap();
     let output = callsql(
-        &["-c", "SELECT count(*) AS n FROM calls", "--data", &data.path().display().to_string(), "--format", "csv"],
+        &[
+            "-c",
+            "SELECT count(*) AS n FROM calls",
+            "--data",
+            &data.path().display().to_string(),
+            "--format",
+            "csv",
+        ],
         &[],
     );
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert_eq!(stdout(&output), "n\n30000\n");
 }
 
@@ -126,16 +204,37 @@ fn an_empty_file_is_skipped_not_fatal() {
 fn hive_partitions_prune_files() {
     let data = fixtures_arg();
     let output = callsql(
-        &["-c", "EXPLAIN SELECT sum(talk_s) FROM calls WHERE dt = DATE '2025-06-03'", "--data", &data, "--format", "csv"],
+        &[
+            "-c",
+            "EXPLAIN SELECT sum(talk_s) FROM calls WHERE dt = DATE '2025-06-03'",
+            "--data",
+            &data,
+            "--format",
+            "csv",
+        ],
         &[],
     );
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let plan = stdout(&output);
     assert!(plan.contains("dt=2025-06-03"), "{plan}");
-    assert!(!plan.contains("dt=2025-06-04"), "other days should be pruned: {plan}");
+    assert!(
+        !plan.contains("dt=2025-06-04"),
+        "other days should be pruned: {plan}"
+    );
 
     let output = callsql(
-        &["-c", "SELECT count(*) AS n FROM calls WHERE dt = '2025-06-03'", "--data", &data, "--format", "csv"],
+        &[
+            "-c",
+            "SELECT count(*) AS n FROM calls WHERE dt = '2025-06-03'",
+            "--data",
+            &data,
+            "--format",
+            "csv",
+        ],
         &[],
     );
     // 2,420 rows on 2025-06-03, counted independently with DuckDB 2.0 over the same files.
@@ -152,7 +251,17 @@ fn the_interactive_prompt_is_not_faked() {
 fn gen_refuses_to_mix_data_sets() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().display().to_string();
-    let args = ["gen", "--out", &out, "--rows", "500", "--days", "2", "--campaigns", "2"];
+    let args = [
+        "gen",
+        "--out",
+        &out,
+        "--rows",
+        "500",
+        "--days",
+        "2",
+        "--campaigns",
+        "2",
+    ];
     assert!(callsql(&args, &[]).status.success());
     assert_one_line_error(&callsql(&args, &[]), &["already holds data", "--overwrite"]);
     let mut again = args.to_vec();
@@ -162,6 +271,15 @@ fn gen_refuses_to_mix_data_sets() {
 
 #[test]
 fn gen_rejects_bad_parameters() {
-    assert_one_line_error(&callsql(&["gen", "--out", "/tmp/x", "--rows", "0"], &[]), &["--rows"]);
-    assert_one_line_error(&callsql(&["gen", "--out", "/tmp/x", "--rows", "5", "--days", "0"], &[]), &["--days"]);
+    assert_one_line_error(
+        &callsql(&["gen", "--out", "/tmp/x", "--rows", "0"], &[]),
+        &["--rows"],
+    );
+    assert_one_line_error(
+        &callsql(
+            &["gen", "--out", "/tmp/x", "--rows", "5", "--days", "0"],
+            &[],
+        ),
+        &["--days"],
+    );
 }

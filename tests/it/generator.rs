@@ -15,7 +15,8 @@ fn planted() -> &'static (tempfile::TempDir, Value) {
     DATA.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         generate_to(&dir.path().display().to_string(), 150_000, 11, 10, 6);
-        let truth = serde_json::from_slice(&fs::read(dir.path().join("truth.json")).unwrap()).unwrap();
+        let truth =
+            serde_json::from_slice(&fs::read(dir.path().join("truth.json")).unwrap()).unwrap();
         (dir, truth)
     })
 }
@@ -47,17 +48,31 @@ fn files_under(root: &Path) -> BTreeMap<String, Vec<u8>> {
 
 #[test]
 fn the_same_seed_gives_identical_files() {
-    let (a, b, c) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, b, c) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
     generate_to(&a.path().display().to_string(), 20_000, 5, 4, 3);
     generate_to(&b.path().display().to_string(), 20_000, 5, 4, 3);
     generate_to(&c.path().display().to_string(), 20_000, 6, 4, 3);
-    let (fa, fb, fc) = (files_under(a.path()), files_under(b.path()), files_under(c.path()));
+    let (fa, fb, fc) = (
+        files_under(a.path()),
+        files_under(b.path()),
+        files_under(c.path()),
+    );
     assert!(fa.len() > 10);
     assert_eq!(fa.keys().collect::<Vec<_>>(), fb.keys().collect::<Vec<_>>());
     for (name, bytes) in &fa {
-        assert!(bytes == &fb[name], "{name} differs between two runs with one seed");
+        assert!(
+            bytes == &fb[name],
+            "{name} differs between two runs with one seed"
+        );
     }
-    assert_ne!(fa["calls/dt=2025-06-02/part-0.parquet"], fc["calls/dt=2025-06-02/part-0.parquet"]);
+    assert_ne!(
+        fa["calls/dt=2025-06-02/part-0.parquet"],
+        fc["calls/dt=2025-06-02/part-0.parquet"]
+    );
 }
 
 #[test]
@@ -80,30 +95,76 @@ fn attempt_numbers_increase_per_customer_and_campaign() {
     );
     assert_eq!(out_of_order, 0.0);
     let first_attempts = scalar(&data(), "SELECT count(*) FROM calls WHERE attempt_no = 1");
-    let leads = scalar(&data(), "SELECT count(DISTINCT campaign_id || customer_id) FROM calls");
-    assert_eq!(first_attempts, leads, "every lead starts at attempt 1 (no list wraps at this size)");
+    let leads = scalar(
+        &data(),
+        "SELECT count(DISTINCT campaign_id || customer_id) FROM calls",
+    );
+    assert_eq!(
+        first_attempts, leads,
+        "every lead starts at attempt 1 (no list wraps at this size)"
+    );
 }
 
 #[test]
 fn banned_numbers_are_blocked_only_after_their_ban() {
     let banned = truth()["banned_numbers"].as_array().unwrap();
-    assert!((3..=8).contains(&banned.len()), "a handful of banned numbers");
+    assert!(
+        (3..=8).contains(&banned.len()),
+        "a handful of banned numbers"
+    );
     let mut total = 0.0;
     for number in banned {
         let caller = number["caller_number"].as_str().unwrap();
         let at = number["banned_at"].as_str().unwrap();
-        let blocked = scalar(&data(), &format!("SELECT count(*) FROM calls WHERE caller_number = '{caller}' AND disposition = 'blocked'"));
-        let after = scalar(&data(), &format!("SELECT count(*) FROM calls WHERE caller_number = '{caller}' AND dialed_at >= TIMESTAMP '{at}' AND disposition NOT IN ('blocked', 'invalid_number')"));
-        assert_eq!(blocked, number["blocked_attempts"].as_f64().unwrap(), "{caller}");
+        let blocked = scalar(
+            &data(),
+            &format!(
+                "SELECT count(*) FROM calls WHERE caller_number = '{caller}' AND disposition = 'blocked'"
+            ),
+        );
+        let after = scalar(
+            &data(),
+            &format!(
+                "SELECT count(*) FROM calls WHERE caller_number = '{caller}' AND dialed_at >= TIMESTAMP '{at}' AND disposition NOT IN ('blocked', 'invalid_number')"
+            ),
+        );
+        assert_eq!(
+            blocked,
+            number["blocked_attempts"].as_f64().unwrap(),
+            "{caller}"
+        );
         assert_eq!(after, 0.0, "{caller} reached someone after its ban");
         total += blocked;
     }
-    assert_eq!(scalar(&data(), "SELECT count(*) FROM calls WHERE disposition = 'blocked'"), total);
+    assert_eq!(
+        scalar(
+            &data(),
+            "SELECT count(*) FROM calls WHERE disposition = 'blocked'"
+        ),
+        total
+    );
     // Complaints concentrate on the numbers that get banned.
-    let list = banned.iter().map(|n| format!("'{}'", n["caller_number"].as_str().unwrap())).collect::<Vec<_>>().join(",");
-    let doomed = scalar(&data(), &format!("SELECT avg(CAST(complaint AS DOUBLE)) FROM calls WHERE disposition = 'answered' AND caller_number IN ({list})"));
-    let others = scalar(&data(), &format!("SELECT avg(CAST(complaint AS DOUBLE)) FROM calls WHERE disposition = 'answered' AND caller_number NOT IN ({list})"));
-    assert!(doomed > 5.0 * others, "complaint rate {doomed} on banned numbers vs {others}");
+    let list = banned
+        .iter()
+        .map(|n| format!("'{}'", n["caller_number"].as_str().unwrap()))
+        .collect::<Vec<_>>()
+        .join(",");
+    let doomed = scalar(
+        &data(),
+        &format!(
+            "SELECT avg(CAST(complaint AS DOUBLE)) FROM calls WHERE disposition = 'answered' AND caller_number IN ({list})"
+        ),
+    );
+    let others = scalar(
+        &data(),
+        &format!(
+            "SELECT avg(CAST(complaint AS DOUBLE)) FROM calls WHERE disposition = 'answered' AND caller_number NOT IN ({list})"
+        ),
+    );
+    assert!(
+        doomed > 5.0 * others,
+        "complaint rate {doomed} on banned numbers vs {others}"
+    );
 }
 
 #[test]
@@ -115,15 +176,24 @@ fn answer_rates_follow_the_planted_curves() {
         ))
     };
     let (morning, lunch, afternoon, evening) = (live_at(10), live_at(12), live_at(15), live_at(20));
-    assert!(morning > lunch * 1.3 && afternoon > lunch * 1.3, "{morning} {lunch} {afternoon}");
-    assert!(morning > evening && afternoon > evening, "{morning} {afternoon} {evening}");
+    assert!(
+        morning > lunch * 1.3 && afternoon > lunch * 1.3,
+        "{morning} {lunch} {afternoon}"
+    );
+    assert!(
+        morning > evening && afternoon > evening,
+        "{morning} {afternoon} {evening}"
+    );
     let live_on = |attempt: i32| {
         scalar(&data(), &format!(
             "SELECT avg(CASE WHEN disposition IN ('answered','abandoned') THEN 1.0 ELSE 0.0 END) FROM calls
              WHERE disposition NOT IN ('blocked','invalid_number') AND NOT is_callback AND attempt_no = {attempt}"
         ))
     };
-    assert!(live_on(1) > live_on(2) && live_on(2) > live_on(4), "later attempts answer less");
+    assert!(
+        live_on(1) > live_on(2) && live_on(2) > live_on(4),
+        "later attempts answer less"
+    );
 }
 
 #[test]
@@ -131,7 +201,9 @@ fn the_best_script_wins_where_one_was_planted() {
     let mut planted = 0;
     let mut won = 0;
     for campaign in truth()["campaigns"].as_array().unwrap() {
-        let Some(best) = campaign["best_script"].as_str() else { continue };
+        let Some(best) = campaign["best_script"].as_str() else {
+            continue;
+        };
         planted += 1;
         let id = campaign["campaign_id"].as_str().unwrap();
         let table = query(&data(), &format!(
@@ -141,46 +213,87 @@ fn the_best_script_wins_where_one_was_planted() {
         won += usize::from(table.contains(best));
     }
     assert!(planted >= 4, "most campaigns have a clear best script");
-    assert!(won * 4 >= planted * 3, "the planted best script leads in {won} of {planted} campaigns");
+    assert!(
+        won * 4 >= planted * 3,
+        "the planted best script leads in {won} of {planted} campaigns"
+    );
 }
 
 #[test]
 fn intent_accuracy_is_what_truth_says() {
     let accuracy = &truth()["intent_accuracy"];
-    let labeled = scalar(&data(), "SELECT count(*) FROM calls WHERE labeled_intent IS NOT NULL");
-    let correct = scalar(&data(), "SELECT count(*) FROM calls WHERE labeled_intent = predicted_intent");
+    let labeled = scalar(
+        &data(),
+        "SELECT count(*) FROM calls WHERE labeled_intent IS NOT NULL",
+    );
+    let correct = scalar(
+        &data(),
+        "SELECT count(*) FROM calls WHERE labeled_intent = predicted_intent",
+    );
     assert_eq!(labeled, accuracy["labeled"].as_f64().unwrap());
     assert_eq!(correct, accuracy["correct"].as_f64().unwrap());
-    let answered = scalar(&data(), "SELECT count(*) FROM calls WHERE disposition = 'answered'");
-    assert!((labeled / answered - 0.10).abs() < 0.01, "about 10 % of answered calls are labelled");
-    assert!((correct / labeled - 0.86).abs() < 0.02, "accuracy near the planted 0.86");
+    let answered = scalar(
+        &data(),
+        "SELECT count(*) FROM calls WHERE disposition = 'answered'",
+    );
+    assert!(
+        (labeled / answered - 0.10).abs() < 0.01,
+        "about 10 % of answered calls are labelled"
+    );
+    assert!(
+        (correct / labeled - 0.86).abs() < 0.02,
+        "accuracy near the planted 0.86"
+    );
 }
 
 #[test]
 fn sensitive_transcripts_are_exactly_the_listed_calls() {
-    let planted = truth()["sensitive_transcripts"]["calls"].as_array().unwrap();
+    let planted = truth()["sensitive_transcripts"]["calls"]
+        .as_array()
+        .unwrap();
     assert!(!planted.is_empty());
-    let phrases = truth()["sensitive_transcripts"]["phrases"].as_array().unwrap();
+    let phrases = truth()["sensitive_transcripts"]["phrases"]
+        .as_array()
+        .unwrap();
     let any_phrase = phrases
         .iter()
         .map(|p| format!("strpos(transcript, '{}') > 0", p.as_str().unwrap()))
         .collect::<Vec<_>>()
         .join(" OR ");
-    assert_eq!(scalar(&data(), &format!("SELECT count(*) FROM calls WHERE {any_phrase}")), planted.len() as f64);
+    assert_eq!(
+        scalar(
+            &data(),
+            &format!("SELECT count(*) FROM calls WHERE {any_phrase}")
+        ),
+        planted.len() as f64
+    );
     for call in planted.iter().take(20) {
-        let (id, phrase) = (call["call_id"].as_str().unwrap(), call["phrase"].as_str().unwrap());
-        let hit = scalar(&data(), &format!("SELECT count(*) FROM calls WHERE call_id = '{id}' AND strpos(transcript, '{phrase}') > 0"));
+        let (id, phrase) = (
+            call["call_id"].as_str().unwrap(),
+            call["phrase"].as_str().unwrap(),
+        );
+        let hit = scalar(
+            &data(),
+            &format!(
+                "SELECT count(*) FROM calls WHERE call_id = '{id}' AND strpos(transcript, '{phrase}') > 0"
+            ),
+        );
         assert_eq!(hit, 1.0, "{id} should contain {phrase}");
     }
 }
 
 #[test]
 fn dirty_numbers_are_about_three_percent() {
-    let kinds = truth()["dirty_phones"]["customers_by_kind"].as_object().unwrap();
+    let kinds = truth()["dirty_phones"]["customers_by_kind"]
+        .as_object()
+        .unwrap();
     let clean = kinds["clean"].as_f64().unwrap();
     let total: f64 = kinds.values().map(|v| v.as_f64().unwrap()).sum();
     assert!(((total - clean) / total - 0.03).abs() < 0.006);
-    let not_mobile = scalar(&data(), "SELECT count(*) FROM customers WHERE NOT regexp_like(phone, '^1[3-9][0-9]{9}$')");
+    let not_mobile = scalar(
+        &data(),
+        "SELECT count(*) FROM customers WHERE NOT regexp_like(phone, '^1[3-9][0-9]{9}$')",
+    );
     assert_eq!(not_mobile, total - clean);
 }
 
@@ -196,20 +309,35 @@ fn dnc_violations_follow_a_request() {
         ));
         assert!(earlier >= 1.0, "{id} has no earlier DNC request");
     }
-    let requests = scalar(&data(), "SELECT count(*) FROM dnc WHERE source = 'callee_request'");
-    assert_eq!(requests, scalar(&data(), "SELECT count(*) FROM calls WHERE dnc_requested"));
+    let requests = scalar(
+        &data(),
+        "SELECT count(*) FROM dnc WHERE source = 'callee_request'",
+    );
+    assert_eq!(
+        requests,
+        scalar(&data(), "SELECT count(*) FROM calls WHERE dnc_requested")
+    );
 }
 
 #[test]
 fn calls_outside_the_window_match_truth() {
-    let outside = scalar(&data(), "SELECT count(*) FROM calls WHERE extract(hour FROM dialed_at + INTERVAL '8 hours') NOT BETWEEN 8 AND 20");
-    assert_eq!(outside, truth()["calling_window"]["calls_outside"].as_f64().unwrap());
+    let outside = scalar(
+        &data(),
+        "SELECT count(*) FROM calls WHERE extract(hour FROM dialed_at + INTERVAL '8 hours') NOT BETWEEN 8 AND 20",
+    );
+    assert_eq!(
+        outside,
+        truth()["calling_window"]["calls_outside"].as_f64().unwrap()
+    );
     assert!(outside > 0.0);
 }
 
 #[test]
 fn campaigns_over_the_abandon_limit_exceed_it() {
-    for campaign in truth()["campaigns_over_tsr_abandon_limit"].as_array().unwrap() {
+    for campaign in truth()["campaigns_over_tsr_abandon_limit"]
+        .as_array()
+        .unwrap()
+    {
         let id = campaign.as_str().unwrap();
         let rate = scalar(&data(), &format!(
             "SELECT sum(CASE WHEN disposition = 'abandoned' THEN 1.0 ELSE 0.0 END) / count(*) FROM calls

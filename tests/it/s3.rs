@@ -51,7 +51,11 @@ impl Seaweed {
         std::fs::create_dir_all(&data).unwrap();
         let child = Command::new("weed")
             .arg("mini")
-            .args(["-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-master.telemetry=false"])
+            .args([
+                "-ip=127.0.0.1",
+                "-ip.bind=127.0.0.1",
+                "-master.telemetry=false",
+            ])
             .arg(format!("-dir={}", data.display()))
             .arg(format!("-s3.config={}", config.display()))
             .arg(format!("-bucket={BUCKET}"))
@@ -65,7 +69,11 @@ impl Seaweed {
             .stderr(Stdio::null())
             .spawn()
             .expect("weed starts");
-        let server = Seaweed { child, s3_port: s3, _dir: dir };
+        let server = Seaweed {
+            child,
+            s3_port: s3,
+            _dir: dir,
+        };
         server.wait_until_writable();
         Some(server)
     }
@@ -89,14 +97,22 @@ impl Seaweed {
         let started = Instant::now();
         let address = SocketAddr::from(([127, 0, 0, 1], self.s3_port));
         while TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(60), "weed did not open its S3 port");
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "weed did not open its S3 port"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         let env = self.env();
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         loop {
             let probe = callsql(
-                &["-c", &format!("COPY (SELECT 1 AS ready) TO 's3://{BUCKET}/ready/probe.parquet' STORED AS PARQUET")],
+                &[
+                    "-c",
+                    &format!(
+                        "COPY (SELECT 1 AS ready) TO 's3://{BUCKET}/ready/probe.parquet' STORED AS PARQUET"
+                    ),
+                ],
                 &env,
             );
             if probe.status.success() {
@@ -117,7 +133,11 @@ fn free_port_pairs() -> [u16; 5] {
     let mut ports = Vec::new();
     let mut candidate = 20_000 + (std::process::id() % 5_000) as u16 * 2;
     while ports.len() < 5 {
-        candidate = if candidate >= 29_990 { 20_000 } else { candidate + 1 };
+        candidate = if candidate >= 29_990 {
+            20_000
+        } else {
+            candidate + 1
+        };
         let free = |p: u16| TcpListener::bind(("127.0.0.1", p)).is_ok();
         if free(candidate) && free(candidate + 10_000) && !ports.contains(&candidate) {
             ports.push(candidate);
@@ -138,32 +158,77 @@ const CHECKS: [&str; 5] = [
 
 #[test]
 fn generated_data_on_s3_queries_the_same_as_local() {
-    let Some(server) = Seaweed::start() else { return };
+    let Some(server) = Seaweed::start() else {
+        return;
+    };
     let env = server.env();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    eprintln!("S3 end-to-end test against SeaweedFS at {}", server.endpoint());
+    eprintln!(
+        "S3 end-to-end test against SeaweedFS at {}",
+        server.endpoint()
+    );
 
     let remote = format!("s3://{BUCKET}/e2e/run1");
     let output = callsql(
-        &["gen", "--out", &remote, "--rows", "6000", "--days", "3", "--campaigns", "3", "--seed", "9"],
+        &[
+            "gen",
+            "--out",
+            &remote,
+            "--rows",
+            "6000",
+            "--days",
+            "3",
+            "--campaigns",
+            "3",
+            "--seed",
+            "9",
+        ],
         &env,
     );
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let local = tempfile::tempdir().unwrap();
     generate_to(&local.path().display().to_string(), 6000, 9, 3, 3);
 
     for sql in CHECKS {
         let on_s3 = callsql(&["-c", sql, "--data", &remote, "--format", "csv"], &env);
-        assert!(on_s3.status.success(), "{sql}: {}", String::from_utf8_lossy(&on_s3.stderr));
-        let on_disk = callsql(&["-c", sql, "--data", &local.path().display().to_string(), "--format", "csv"], &[]);
+        assert!(
+            on_s3.status.success(),
+            "{sql}: {}",
+            String::from_utf8_lossy(&on_s3.stderr)
+        );
+        let on_disk = callsql(
+            &[
+                "-c",
+                sql,
+                "--data",
+                &local.path().display().to_string(),
+                "--format",
+                "csv",
+            ],
+            &[],
+        );
         assert!(on_disk.status.success());
         assert!(stdout(&on_s3).lines().count() > 1, "{sql} returned nothing");
-        assert!(stdout(&on_s3) == stdout(&on_disk), "{sql} differs between S3 and local disk");
+        assert!(
+            stdout(&on_s3) == stdout(&on_disk),
+            "{sql} differs between S3 and local disk"
+        );
     }
 
     // Hive partitions prune on S3 too.
     let day = callsql(
-        &["-c", "SELECT count(*) AS n FROM calls WHERE dt = '2025-06-02'", "--data", &remote, "--format", "csv"],
+        &[
+            "-c",
+            "SELECT count(*) AS n FROM calls WHERE dt = '2025-06-02'",
+            "--data",
+            &remote,
+            "--format",
+            "csv",
+        ],
         &env,
     );
     // 2025-06-01 is a Sunday (weight 0.6), then two weekdays (weight 1): 6000 / 2.6 = 2307.7
@@ -174,6 +239,12 @@ fn generated_data_on_s3_queries_the_same_as_local() {
     let mut bad = env.clone();
     bad.retain(|(k, _)| *k != "AWS_SECRET_ACCESS_KEY");
     bad.push(("AWS_SECRET_ACCESS_KEY", "wrong-secret-value"));
-    let err = assert_one_line_error(&callsql(&["-c", "SELECT 1", "--data", &remote], &bad), &[&remote]);
-    assert!(!err.contains("wrong-secret-value") && !err.contains(SECRET_KEY), "{err}");
+    let err = assert_one_line_error(
+        &callsql(&["-c", "SELECT 1", "--data", &remote], &bad),
+        &[&remote],
+    );
+    assert!(
+        !err.contains("wrong-secret-value") && !err.contains(SECRET_KEY),
+        "{err}"
+    );
 }

@@ -36,14 +36,24 @@ pub fn stderr(output: &Output) -> String {
 /// Asserts a failed run that printed exactly one `error:` line and nothing on stdout.
 pub fn assert_one_line_error(output: &Output, needles: &[&str]) -> String {
     let err = stderr(output);
-    assert!(!output.status.success(), "expected failure, got success; stderr: {err}");
+    assert!(
+        !output.status.success(),
+        "expected failure, got success; stderr: {err}"
+    );
     assert_eq!(output.status.code(), Some(1), "stderr: {err}");
-    assert!(stdout(output).is_empty(), "no output expected on failure: {}", stdout(output));
+    assert!(
+        stdout(output).is_empty(),
+        "no output expected on failure: {}",
+        stdout(output)
+    );
     assert_eq!(err.lines().count(), 1, "one error line expected: {err}");
     assert!(err.starts_with("error: "), "{err}");
     assert!(!err.contains("panicked"), "{err}");
     for needle in needles {
-        assert!(err.contains(needle), "error should mention {needle:?}: {err}");
+        assert!(
+            err.contains(needle),
+            "error should mention {needle:?}: {err}"
+        );
     }
     err
 }
@@ -60,11 +70,15 @@ pub fn generate_to(out: &str, rows: u64, seed: u64, days: u32, campaigns: usize)
         None,
     )
     .unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let handle = runtime.handle().clone();
     runtime
         .block_on(async move {
-            tokio::task::spawn_blocking(move || generate(&options, handle, &ProgressBar::hidden())).await
+            tokio::task::spawn_blocking(move || generate(&options, handle, &ProgressBar::hidden()))
+                .await
         })
         .unwrap()
         .unwrap();
@@ -72,9 +86,14 @@ pub fn generate_to(out: &str, rows: u64, seed: u64, days: u32, campaigns: usize)
 
 /// Runs `sql` against the data at `data` and returns the result as a printed table.
 pub fn query(data: &str, sql: &str) -> String {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
-        let ctx = session::build(&Options::with_data(data).unwrap()).await.unwrap();
+        let ctx = session::build(&Options::with_data(data).unwrap())
+            .await
+            .unwrap();
         let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
         pretty_format_batches(&batches).unwrap().to_string()
     })
@@ -83,6 +102,12 @@ pub fn query(data: &str, sql: &str) -> String {
 /// Runs a query that returns one number.
 pub fn scalar(data: &str, sql: &str) -> f64 {
     let table = query(data, sql);
-    let value = table.lines().nth(3).expect("one row").trim_matches(|c| c == '|' || c == ' ');
-    value.parse().unwrap_or_else(|_| panic!("not a number: {value} in\n{table}"))
+    let value = table
+        .lines()
+        .nth(3)
+        .expect("one row")
+        .trim_matches(|c| c == '|' || c == ' ');
+    value
+        .parse()
+        .unwrap_or_else(|_| panic!("not a number: {value} in\n{table}"))
 }

@@ -47,15 +47,27 @@ mod tests {
     use super::*;
 
     fn names_and_docs() -> Vec<(String, Option<String>)> {
-        let scalar = all_scalar_functions()
-            .into_iter()
-            .map(|f| (f.name().to_string(), f.documentation().map(|d| d.sql_example.clone().unwrap_or_default())));
-        let aggregate = all_aggregate_functions()
-            .into_iter()
-            .map(|f| (f.name().to_string(), f.documentation().map(|d| d.sql_example.clone().unwrap_or_default())));
-        let window = all_window_functions()
-            .into_iter()
-            .map(|f| (f.name().to_string(), f.documentation().map(|d| d.sql_example.clone().unwrap_or_default())));
+        let scalar = all_scalar_functions().into_iter().map(|f| {
+            (
+                f.name().to_string(),
+                f.documentation()
+                    .map(|d| d.sql_example.clone().unwrap_or_default()),
+            )
+        });
+        let aggregate = all_aggregate_functions().into_iter().map(|f| {
+            (
+                f.name().to_string(),
+                f.documentation()
+                    .map(|d| d.sql_example.clone().unwrap_or_default()),
+            )
+        });
+        let window = all_window_functions().into_iter().map(|f| {
+            (
+                f.name().to_string(),
+                f.documentation()
+                    .map(|d| d.sql_example.clone().unwrap_or_default()),
+            )
+        });
         scalar.chain(aggregate).chain(window).collect()
     }
 
@@ -63,7 +75,10 @@ mod tests {
     fn names_are_unique() {
         let mut seen = HashSet::new();
         for (name, _) in names_and_docs() {
-            assert!(seen.insert(name.clone()), "function {name} is registered twice");
+            assert!(
+                seen.insert(name.clone()),
+                "function {name} is registered twice"
+            );
         }
     }
 
@@ -73,7 +88,10 @@ mod tests {
     fn every_function_is_documented_with_its_own_example() {
         for (name, example) in names_and_docs() {
             let example = example.unwrap_or_else(|| panic!("function {name} has no documentation"));
-            assert!(example.contains(&format!("{name}(")), "the example of {name} does not call it: {example}");
+            assert!(
+                example.contains(&format!("{name}(")),
+                "the example of {name} does not call it: {example}"
+            );
         }
     }
 }
