@@ -249,7 +249,9 @@ fn write_all(
     if let Some(error) = first_error.into_inner().expect("not poisoned") {
         return Err(error);
     }
-    let facts = facts.into_inner().expect("not poisoned");
+    let mut facts = facts.into_inner().expect("not poisoned");
+    // Days finish in any order across workers: sort so the DNC file is the same every run.
+    facts.dnc_requests.sort_unstable();
     progress.finish_and_clear();
 
     // Customers and their organic orders, in chunks of customers.
