@@ -153,14 +153,6 @@ pub const TABLES: &[(&str, &[Column])] = &[
     ("dnc", DNC),
 ];
 
-/// The columns of a canonical table by name.
-pub fn columns_of(table: &str) -> Option<&'static [Column]> {
-    TABLES
-        .iter()
-        .find(|(name, _)| *name == table)
-        .map(|(_, columns)| *columns)
-}
-
 /// The Arrow schema the generator writes and the table exposes when files match exactly.
 pub fn canonical_schema(columns: &[Column]) -> SchemaRef {
     Arc::new(Schema::new(

@@ -31,9 +31,6 @@ use calls::CallFacts;
 use model::World;
 use writer::{ParquetFile, write_file};
 
-pub use model::{CALLING_WINDOW, TIMEZONE};
-pub use phone::PhoneKind;
-
 /// Rows per batch handed to the Parquet writer.
 const BATCH_ROWS: usize = 64 * 1024;
 /// Customers per `customers` / organic `orders` file.

@@ -63,11 +63,6 @@ impl PhoneKind {
             PhoneKind::TooShort | PhoneKind::Letters | PhoneKind::BadPrefix
         )
     }
-
-    /// A valid mainland mobile once spaces, dashes and the country code are removed.
-    pub fn is_valid_mobile(self) -> bool {
-        self.is_dialable() && self != PhoneKind::Landline
-    }
 }
 
 /// The storage kind of a customer's number.
