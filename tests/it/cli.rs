@@ -27,21 +27,21 @@ fn calls_variant(select: &str) -> tempfile::TempDir {
     dir
 }
 
+/// Runs `sql` over `data` with CSV output and returns stdout, asserting success.
+fn csv(data: &str, sql: &str) -> String {
+    let output = callsql(&["-c", sql, "--data", data, "--format", "csv"], &[]);
+    assert!(
+        output.status.success(),
+        "{sql}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout(&output)
+}
+
 #[test]
 fn one_shot_sql_prints_rows() {
-    let output = callsql(
-        &[
-            "-c",
-            "SELECT count(*) AS calls FROM calls",
-            "--data",
-            &fixtures_arg(),
-            "--format",
-            "csv",
-        ],
-        &[],
-    );
-    assert!(output.status.success());
-    assert_eq!(stdout(&output), "calls\n30000\n");
+    let output = csv(&fixtures_arg(), "SELECT count(*) AS calls FROM calls");
+    assert_eq!(output, "calls\n30000\n");
 }
 
 #[test]
@@ -137,23 +137,11 @@ fn integer_durations_are_widened_to_float() {
     let data = calls_variant(
         "SELECT * REPLACE (CAST(talk_s AS INT) AS talk_s, CAST(ring_s AS BIGINT) AS ring_s) FROM calls",
     );
-    let output = callsql(
-        &[
-            "-c",
-            "SELECT DISTINCT arrow_typeof(talk_s) AS t, arrow_typeof(ring_s) AS r, talk_s = round(talk_s) AS whole FROM calls",
-            "--data",
-            &data.path().display().to_string(),
-            "--format",
-            "csv",
-        ],
-        &[],
+    let output = csv(
+        &data.path().display().to_string(),
+        "SELECT DISTINCT arrow_typeof(talk_s) AS t, arrow_typeof(ring_s) AS r, talk_s = round(talk_s) AS whole FROM calls",
     );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert_eq!(stdout(&output), "t,r,whole\nFloat64,Float64,true\n");
+    assert_eq!(output, "t,r,whole\nFloat64,Float64,true\n");
 }
 
 #[test]
@@ -180,65 +168,33 @@ fn a_corrupt_parquet_file_is_one_error_line() {
 fn an_empty_file_is_skipped_not_fatal() {
     let data = calls_variant("SELECT * FROM calls");
     fs::write(data.path().join("calls/empty.parquet"), b"").unwrap();
-    let output = callsql(
-        &[
-            "-c",
-            "SELECT count(*) AS n FROM calls",
-            "--data",
-            &data.path().display().to_string(),
-            "--format",
-            "csv",
-        ],
-        &[],
+    let output = csv(
+        &data.path().display().to_string(),
+        "SELECT count(*) AS n FROM calls",
     );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert_eq!(stdout(&output), "n\n30000\n");
+    assert_eq!(output, "n\n30000\n");
 }
 
 /// A filter on the `dt` partition column leaves only that day's file in the plan.
 #[test]
 fn hive_partitions_prune_files() {
     let data = fixtures_arg();
-    let output = callsql(
-        &[
-            "-c",
-            "EXPLAIN SELECT sum(talk_s) FROM calls WHERE dt = DATE '2025-06-03'",
-            "--data",
-            &data,
-            "--format",
-            "csv",
-        ],
-        &[],
+    let plan = csv(
+        &data,
+        "EXPLAIN SELECT sum(talk_s) FROM calls WHERE dt = DATE '2025-06-03'",
     );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let plan = stdout(&output);
     assert!(plan.contains("dt=2025-06-03"), "{plan}");
     assert!(
         !plan.contains("dt=2025-06-04"),
         "other days should be pruned: {plan}"
     );
 
-    let output = callsql(
-        &[
-            "-c",
-            "SELECT count(*) AS n FROM calls WHERE dt = '2025-06-03'",
-            "--data",
-            &data,
-            "--format",
-            "csv",
-        ],
-        &[],
+    let output = csv(
+        &data,
+        "SELECT count(*) AS n FROM calls WHERE dt = '2025-06-03'",
     );
     // 2,420 rows on 2025-06-03, counted independently with DuckDB 2.0 over the same files.
-    assert_eq!(stdout(&output), "n\n2420\n");
+    assert_eq!(output, "n\n2420\n");
 }
 
 #[test]
