@@ -226,16 +226,21 @@ fn collect_dir(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
 
 /// Runs one file against a fresh session; with `complete`, rewrites its expected results.
 pub async fn run_file(path: &Path, options: &Options, complete: bool) -> Result<()> {
-    // Fail on a bad data root once, rather than on every statement of the file.
-    session::build(options).await?;
+    // Build the first session here, so a bad data root fails once rather than on every
+    // statement of the file; the runner takes it for its first connection.
+    let mut first = Some(session::build(options).await?);
     let options = options.clone();
     let mut runner = Runner::new(move || {
+        let ready = first.take();
         let options = options.clone();
         async move {
-            session::build(&options)
-                .await
-                .map(Engine::new)
-                .map_err(|e| SltError(format!("{e:#}")))
+            match ready {
+                Some(ctx) => Ok(Engine::new(ctx)),
+                None => session::build(&options)
+                    .await
+                    .map(Engine::new)
+                    .map_err(|e| SltError(format!("{e:#}"))),
+            }
         }
     });
     runner.with_column_validator(sqllogictest::strict_column_validator);

@@ -38,6 +38,19 @@ fn csv(data: &str, sql: &str) -> String {
     stdout(&output)
 }
 
+/// Opens a data root with a trivial query, so only table registration can fail.
+fn open_data(data: &tempfile::TempDir) -> std::process::Output {
+    callsql(
+        &[
+            "-c",
+            "SELECT 1",
+            "--data",
+            &data.path().display().to_string(),
+        ],
+        &[],
+    )
+}
+
 #[test]
 fn one_shot_sql_prints_rows() {
     let output = csv(&fixtures_arg(), "SELECT count(*) AS calls FROM calls");
@@ -98,17 +111,8 @@ fn an_unreachable_s3_endpoint_is_one_error_line() {
 #[test]
 fn a_missing_required_column_names_table_column_and_type() {
     let data = calls_variant("SELECT * EXCLUDE (disposition) FROM calls");
-    let output = callsql(
-        &[
-            "-c",
-            "SELECT 1",
-            "--data",
-            &data.path().display().to_string(),
-        ],
-        &[],
-    );
     assert_one_line_error(
-        &output,
+        &open_data(&data),
         &["table calls: missing required column `disposition` (expected Utf8)"],
     );
 }
@@ -117,17 +121,8 @@ fn a_missing_required_column_names_table_column_and_type() {
 fn an_incompatible_type_names_expected_and_found() {
     let data =
         calls_variant("SELECT * REPLACE (CAST(dialed_at AS VARCHAR) AS dialed_at) FROM calls");
-    let output = callsql(
-        &[
-            "-c",
-            "SELECT 1",
-            "--data",
-            &data.path().display().to_string(),
-        ],
-        &[],
-    );
     assert_one_line_error(
-        &output,
+        &open_data(&data),
         &["table calls: column `dialed_at` has type Utf8View, expected Timestamp(ms, \"UTC\")"],
     );
 }
