@@ -11,6 +11,9 @@ use datafusion::common::Result;
 use datafusion::execution::FunctionRegistry;
 use datafusion::logical_expr::{AggregateUDF, ScalarUDF, WindowUDF};
 
+mod common;
+pub mod kpi;
+
 /// Every scalar function of the catalogue.
 pub fn all_scalar_functions() -> Vec<Arc<ScalarUDF>> {
     Vec::new()
@@ -18,7 +21,7 @@ pub fn all_scalar_functions() -> Vec<Arc<ScalarUDF>> {
 
 /// Every aggregate function of the catalogue.
 pub fn all_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
-    Vec::new()
+    kpi::functions()
 }
 
 /// Every window function of the catalogue.

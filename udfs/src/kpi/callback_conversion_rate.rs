@@ -1,0 +1,79 @@
+//! `callback_conversion_rate(is_callback, disposition, outcome)`: the share of live
+//! scheduled re-contacts (回访) that ended in a sale.
+
+use datafusion::arrow::array::ArrayRef;
+use datafusion::arrow::buffer::BooleanBuffer;
+use datafusion::common::Result;
+use datafusion::logical_expr::Documentation;
+use datafusion_macros::user_doc;
+
+use super::counting::CountingKpi;
+use super::disposition::Dispositions;
+use super::ratio;
+use crate::common::args::{ArgKind, Param};
+use crate::common::masks::is_true;
+use crate::common::strings;
+
+#[user_doc(
+    doc_section(label = "Call KPIs"),
+    description = "Callback conversion rate (回访转化率): live callbacks with outcome `success` / live callbacks, in [0, 1].
+Numerator: rows with is_callback true, disposition `answered` or `abandoned`, and outcome `success`.
+Denominator: rows with is_callback true and disposition `answered` or `abandoned`. A NULL is_callback is not a callback.
+NULL when a group has no live callbacks.",
+    syntax_example = "callback_conversion_rate(is_callback, disposition, outcome)",
+    sql_example = r#"```sql
+> SELECT campaign_id, callback_conversion_rate(is_callback, disposition, outcome) AS callback_conversion
+  FROM calls GROUP BY campaign_id;
+```"#,
+    argument(
+        name = "is_callback",
+        description = "Whether the call was a scheduled re-contact (boolean)."
+    ),
+    argument(
+        name = "disposition",
+        description = "Call disposition; any string encoding."
+    ),
+    argument(
+        name = "outcome",
+        description = "Call outcome (`success`, …); any string encoding."
+    )
+)]
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(crate) struct CallbackConversionRate;
+
+const PARAMS: &[Param] = &[
+    Param::column("is_callback", ArgKind::Boolean),
+    Param::column("disposition", ArgKind::Text),
+    Param::column("outcome", ArgKind::Text),
+];
+
+impl CountingKpi for CallbackConversionRate {
+    type Settings = ();
+
+    fn name(&self) -> &'static str {
+        "callback_conversion_rate"
+    }
+
+    fn params(&self) -> &'static [Param] {
+        PARAMS
+    }
+
+    fn counters(&self) -> &'static [&'static str] {
+        &["converted", "live_callbacks"]
+    }
+
+    fn masks(&self, _: &(), args: &[ArrayRef]) -> Result<Vec<BooleanBuffer>> {
+        let live = Dispositions::new(args[1].as_ref())?.live();
+        let live_callbacks = &is_true(args[0].as_ref())? & &live;
+        let converted = &live_callbacks & &strings::equals(args[2].as_ref(), "success")?;
+        Ok(vec![converted, live_callbacks])
+    }
+
+    fn finish(&self, _: &(), counts: &[u64]) -> Option<f64> {
+        ratio(counts[0], counts[1])
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.doc()
+    }
+}

@@ -1,0 +1,311 @@
+//! The kernel behind every rate KPI: a few row counters per group (e.g. live rows and
+//! attempts), each counting the rows a predicate selects, and a final formula over them.
+//!
+//! A KPI only supplies its predicates, computed over whole arrays as bit masks, and its
+//! formula. Counting, FILTER clauses, partial states, merging, sliding windows and the
+//! vectorised `GroupsAccumulator` are shared here.
+
+use std::fmt::Debug;
+use std::hash::Hash;
+use std::mem::size_of;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, AsArray, BooleanArray, Float64Array, UInt64Array};
+use datafusion::arrow::buffer::BooleanBuffer;
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, UInt64Type};
+use datafusion::common::{Result, ScalarValue, plan_err};
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::utils::format_state_name;
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator, Signature, Volatility,
+};
+
+use crate::common::args::{self, Param};
+use crate::common::constants::constant_arguments;
+use crate::common::masks::true_bits;
+
+/// The most counters a KPI may use (NPS and Ofcom's abandon rate need three).
+const MAX_COUNTERS: usize = 4;
+
+/// A KPI defined by counting rows.
+pub(crate) trait CountingKpi: Debug + PartialEq + Eq + Hash + Send + Sync + 'static {
+    /// Settings read from constant arguments (a regime, a threshold).
+    type Settings: Debug + Clone + Default + Send + Sync + 'static;
+
+    fn name(&self) -> &'static str;
+    fn params(&self) -> &'static [Param];
+    /// One name per counter, for the state fields.
+    fn counters(&self) -> &'static [&'static str];
+    /// Builds the settings from the constant arguments, in parameter order.
+    fn settings(&self, _constants: &[Option<ScalarValue>]) -> Result<Self::Settings> {
+        Ok(Self::Settings::default())
+    }
+    /// One mask per counter: which rows of the batch each counter counts.
+    fn masks(&self, settings: &Self::Settings, args: &[ArrayRef]) -> Result<Vec<BooleanBuffer>>;
+    /// The KPI from the counters of one group; NULL (`None`) when undefined.
+    fn finish(&self, settings: &Self::Settings, counts: &[u64]) -> Option<f64>;
+    fn documentation(&self) -> Option<&Documentation>;
+}
+
+/// The SQL aggregate of a counting KPI.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(crate) struct CountingUdaf<K> {
+    kpi: Arc<K>,
+    signature: Signature,
+}
+
+impl<K: CountingKpi> CountingUdaf<K> {
+    pub(crate) fn new(kpi: K) -> Self {
+        Self {
+            kpi: Arc::new(kpi),
+            signature: Signature::user_defined(Volatility::Immutable),
+        }
+    }
+
+    fn settings(&self, args: &AccumulatorArgs) -> Result<K::Settings> {
+        if args.is_distinct {
+            return plan_err!("{} does not take DISTINCT", self.kpi.name());
+        }
+        let constants = constant_arguments(self.kpi.name(), self.kpi.params(), args.exprs)?;
+        self.kpi.settings(&constants)
+    }
+}
+
+impl<K: CountingKpi> AggregateUDFImpl for CountingUdaf<K> {
+    fn name(&self) -> &str {
+        self.kpi.name()
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        args::coerce(self.kpi.name(), self.kpi.params(), arg_types)
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Float64)
+    }
+
+    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        Ok(Box::new(CountingAccumulator {
+            settings: self.settings(&args)?,
+            kpi: Arc::clone(&self.kpi),
+            counts: [0; MAX_COUNTERS],
+        }))
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        Ok(self
+            .kpi
+            .counters()
+            .iter()
+            .map(|counter| {
+                Arc::new(Field::new(
+                    format_state_name(args.name, counter),
+                    DataType::UInt64,
+                    false,
+                ))
+            })
+            .collect())
+    }
+
+    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+        true
+    }
+
+    fn create_groups_accumulator(
+        &self,
+        args: AccumulatorArgs,
+    ) -> Result<Box<dyn GroupsAccumulator>> {
+        Ok(Box::new(CountingGroupsAccumulator {
+            settings: self.settings(&args)?,
+            counts: vec![Vec::new(); self.kpi.counters().len()],
+            kpi: Arc::clone(&self.kpi),
+        }))
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.kpi.documentation()
+    }
+}
+
+/// Applies a FILTER clause to a predicate mask.
+fn filtered(mask: BooleanBuffer, filter: Option<&BooleanArray>) -> BooleanBuffer {
+    match filter {
+        Some(filter) => &mask & &true_bits(filter),
+        None => mask,
+    }
+}
+
+fn state_counts(state: &ArrayRef) -> &UInt64Array {
+    state.as_primitive::<UInt64Type>()
+}
+
+/// The counters of one group, for `Accumulator` (no GROUP BY, and window frames).
+#[derive(Debug)]
+struct CountingAccumulator<K: CountingKpi> {
+    kpi: Arc<K>,
+    settings: K::Settings,
+    counts: [u64; MAX_COUNTERS],
+}
+
+impl<K: CountingKpi> Accumulator for CountingAccumulator<K> {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        for (count, mask) in self
+            .counts
+            .iter_mut()
+            .zip(self.kpi.masks(&self.settings, values)?)
+        {
+            *count += mask.count_set_bits() as u64;
+        }
+        Ok(())
+    }
+
+    fn retract_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        for (count, mask) in self
+            .counts
+            .iter_mut()
+            .zip(self.kpi.masks(&self.settings, values)?)
+        {
+            *count -= mask.count_set_bits() as u64;
+        }
+        Ok(())
+    }
+
+    fn supports_retract_batch(&self) -> bool {
+        true
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        for (count, state) in self.counts.iter_mut().zip(states) {
+            *count += state_counts(state).values().iter().sum::<u64>();
+        }
+        Ok(())
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        let used = self.kpi.counters().len();
+        Ok(self.counts[..used]
+            .iter()
+            .map(|&count| ScalarValue::UInt64(Some(count)))
+            .collect())
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        let used = self.kpi.counters().len();
+        Ok(ScalarValue::Float64(
+            self.kpi.finish(&self.settings, &self.counts[..used]),
+        ))
+    }
+
+    fn size(&self) -> usize {
+        size_of::<Self>()
+    }
+}
+
+/// The counters of every group, one vector per counter indexed by group.
+#[derive(Debug)]
+struct CountingGroupsAccumulator<K: CountingKpi> {
+    kpi: Arc<K>,
+    settings: K::Settings,
+    counts: Vec<Vec<u64>>,
+}
+
+/// Adds one to the counter of each selected row's group.
+fn count_selected(counter: &mut [u64], group_indices: &[usize], selected: &BooleanBuffer) {
+    if selected.count_set_bits() == selected.len() {
+        for &group in group_indices {
+            counter[group] += 1;
+        }
+    } else {
+        for row in selected.set_indices() {
+            counter[group_indices[row]] += 1;
+        }
+    }
+}
+
+impl<K: CountingKpi> GroupsAccumulator for CountingGroupsAccumulator<K> {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        opt_filter: Option<&BooleanArray>,
+        total_num_groups: usize,
+    ) -> Result<()> {
+        let masks = self.kpi.masks(&self.settings, values)?;
+        for (counter, mask) in self.counts.iter_mut().zip(masks) {
+            counter.resize(total_num_groups, 0);
+            count_selected(counter, group_indices, &filtered(mask, opt_filter));
+        }
+        Ok(())
+    }
+
+    fn merge_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        total_num_groups: usize,
+    ) -> Result<()> {
+        for (counter, state) in self.counts.iter_mut().zip(values) {
+            counter.resize(total_num_groups, 0);
+            for (&group, &count) in group_indices.iter().zip(state_counts(state).values()) {
+                counter[group] += count;
+            }
+        }
+        Ok(())
+    }
+
+    fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
+        let taken: Vec<Vec<u64>> = self
+            .counts
+            .iter_mut()
+            .map(|counter| emit_to.take_needed(counter))
+            .collect();
+        let groups = taken.first().map_or(0, Vec::len);
+        let mut row = [0u64; MAX_COUNTERS];
+        let used = taken.len();
+        let rates: Float64Array = (0..groups)
+            .map(|group| {
+                for (slot, counter) in row.iter_mut().zip(&taken) {
+                    *slot = counter[group];
+                }
+                self.kpi.finish(&self.settings, &row[..used])
+            })
+            .collect();
+        Ok(Arc::new(rates))
+    }
+
+    fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
+        Ok(self
+            .counts
+            .iter_mut()
+            .map(|counter| Arc::new(UInt64Array::from(emit_to.take_needed(counter))) as ArrayRef)
+            .collect())
+    }
+
+    fn convert_to_state(
+        &self,
+        values: &[ArrayRef],
+        opt_filter: Option<&BooleanArray>,
+    ) -> Result<Vec<ArrayRef>> {
+        let masks = self.kpi.masks(&self.settings, values)?;
+        Ok(masks
+            .into_iter()
+            .map(|mask| {
+                let selected = filtered(mask, opt_filter);
+                let counts: UInt64Array = selected.iter().map(|bit| Some(u64::from(bit))).collect();
+                Arc::new(counts) as ArrayRef
+            })
+            .collect())
+    }
+
+    fn size(&self) -> usize {
+        self.counts
+            .iter()
+            .map(|counter| counter.capacity() * size_of::<u64>())
+            .sum::<usize>()
+            + size_of::<Self>()
+    }
+}

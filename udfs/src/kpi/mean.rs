@@ -1,0 +1,268 @@
+//! The kernel behind the mean KPIs (average talk time, AHT): a sum and a count per group
+//! over the rows a KPI selects, with the value of each row computed over whole arrays.
+
+use std::fmt::Debug;
+use std::hash::Hash;
+use std::mem::size_of;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, AsArray, BooleanArray, Float64Array, UInt64Array};
+use datafusion::arrow::buffer::BooleanBuffer;
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type, UInt64Type};
+use datafusion::common::{Result, ScalarValue, plan_err};
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::utils::format_state_name;
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator, Signature, Volatility,
+};
+
+use crate::common::args::{self, Param};
+use crate::common::masks::true_bits;
+
+/// A KPI defined as the mean of a per-row value over selected rows.
+pub(crate) trait MeanKpi: Debug + PartialEq + Eq + Hash + Send + Sync + 'static {
+    fn name(&self) -> &'static str;
+    fn params(&self) -> &'static [Param];
+    /// Each row's value and which rows take part (a value outside the mask is ignored).
+    fn values(&self, args: &[ArrayRef]) -> Result<(Vec<f64>, BooleanBuffer)>;
+    fn documentation(&self) -> Option<&Documentation>;
+}
+
+/// The SQL aggregate of a mean KPI.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(crate) struct MeanUdaf<K> {
+    kpi: Arc<K>,
+    signature: Signature,
+}
+
+impl<K: MeanKpi> MeanUdaf<K> {
+    pub(crate) fn new(kpi: K) -> Self {
+        Self {
+            kpi: Arc::new(kpi),
+            signature: Signature::user_defined(Volatility::Immutable),
+        }
+    }
+
+    fn check(&self, args: &AccumulatorArgs) -> Result<()> {
+        if args.is_distinct {
+            return plan_err!("{} does not take DISTINCT", self.kpi.name());
+        }
+        Ok(())
+    }
+}
+
+impl<K: MeanKpi> AggregateUDFImpl for MeanUdaf<K> {
+    fn name(&self) -> &str {
+        self.kpi.name()
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        args::coerce(self.kpi.name(), self.kpi.params(), arg_types)
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Float64)
+    }
+
+    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        self.check(&args)?;
+        Ok(Box::new(MeanAccumulator {
+            kpi: Arc::clone(&self.kpi),
+            sum: 0.0,
+            count: 0,
+        }))
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        Ok(vec![
+            Arc::new(Field::new(
+                format_state_name(args.name, "sum"),
+                DataType::Float64,
+                false,
+            )),
+            Arc::new(Field::new(
+                format_state_name(args.name, "count"),
+                DataType::UInt64,
+                false,
+            )),
+        ])
+    }
+
+    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+        true
+    }
+
+    fn create_groups_accumulator(
+        &self,
+        args: AccumulatorArgs,
+    ) -> Result<Box<dyn GroupsAccumulator>> {
+        self.check(&args)?;
+        Ok(Box::new(MeanGroupsAccumulator {
+            kpi: Arc::clone(&self.kpi),
+            sums: Vec::new(),
+            counts: Vec::new(),
+        }))
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.kpi.documentation()
+    }
+}
+
+fn mean(sum: f64, count: u64) -> Option<f64> {
+    (count > 0).then(|| sum / count as f64)
+}
+
+fn state_arrays(states: &[ArrayRef]) -> (&Float64Array, &UInt64Array) {
+    (
+        states[0].as_primitive::<Float64Type>(),
+        states[1].as_primitive::<UInt64Type>(),
+    )
+}
+
+/// Sum and count of one group, for `Accumulator` (no GROUP BY, and window frames).
+#[derive(Debug)]
+struct MeanAccumulator<K> {
+    kpi: Arc<K>,
+    sum: f64,
+    count: u64,
+}
+
+impl<K: MeanKpi> Accumulator for MeanAccumulator<K> {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let (values, selected) = self.kpi.values(values)?;
+        for row in selected.set_indices() {
+            self.sum += values[row];
+        }
+        self.count += selected.count_set_bits() as u64;
+        Ok(())
+    }
+
+    fn retract_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let (values, selected) = self.kpi.values(values)?;
+        for row in selected.set_indices() {
+            self.sum -= values[row];
+        }
+        self.count -= selected.count_set_bits() as u64;
+        Ok(())
+    }
+
+    fn supports_retract_batch(&self) -> bool {
+        true
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        let (sums, counts) = state_arrays(states);
+        self.sum += sums.values().iter().sum::<f64>();
+        self.count += counts.values().iter().sum::<u64>();
+        Ok(())
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        Ok(vec![
+            ScalarValue::Float64(Some(self.sum)),
+            ScalarValue::UInt64(Some(self.count)),
+        ])
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        Ok(ScalarValue::Float64(mean(self.sum, self.count)))
+    }
+
+    fn size(&self) -> usize {
+        size_of::<Self>()
+    }
+}
+
+/// Sums and counts of every group, indexed by group.
+#[derive(Debug)]
+struct MeanGroupsAccumulator<K> {
+    kpi: Arc<K>,
+    sums: Vec<f64>,
+    counts: Vec<u64>,
+}
+
+impl<K: MeanKpi> GroupsAccumulator for MeanGroupsAccumulator<K> {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        opt_filter: Option<&BooleanArray>,
+        total_num_groups: usize,
+    ) -> Result<()> {
+        self.sums.resize(total_num_groups, 0.0);
+        self.counts.resize(total_num_groups, 0);
+        let (values, mut selected) = self.kpi.values(values)?;
+        if let Some(filter) = opt_filter {
+            selected = &selected & &true_bits(filter);
+        }
+        for row in selected.set_indices() {
+            let group = group_indices[row];
+            self.sums[group] += values[row];
+            self.counts[group] += 1;
+        }
+        Ok(())
+    }
+
+    fn merge_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        total_num_groups: usize,
+    ) -> Result<()> {
+        self.sums.resize(total_num_groups, 0.0);
+        self.counts.resize(total_num_groups, 0);
+        let (sums, counts) = state_arrays(values);
+        for (row, &group) in group_indices.iter().enumerate() {
+            self.sums[group] += sums.value(row);
+            self.counts[group] += counts.value(row);
+        }
+        Ok(())
+    }
+
+    fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
+        let sums = emit_to.take_needed(&mut self.sums);
+        let counts = emit_to.take_needed(&mut self.counts);
+        let means: Float64Array = sums
+            .into_iter()
+            .zip(counts)
+            .map(|(sum, count)| mean(sum, count))
+            .collect();
+        Ok(Arc::new(means))
+    }
+
+    fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
+        Ok(vec![
+            Arc::new(Float64Array::from(emit_to.take_needed(&mut self.sums))),
+            Arc::new(UInt64Array::from(emit_to.take_needed(&mut self.counts))),
+        ])
+    }
+
+    fn convert_to_state(
+        &self,
+        values: &[ArrayRef],
+        opt_filter: Option<&BooleanArray>,
+    ) -> Result<Vec<ArrayRef>> {
+        let (values, mut selected) = self.kpi.values(values)?;
+        if let Some(filter) = opt_filter {
+            selected = &selected & &true_bits(filter);
+        }
+        let sums: Float64Array = values
+            .iter()
+            .zip(selected.iter())
+            .map(|(&value, keep)| Some(if keep { value } else { 0.0 }))
+            .collect();
+        let counts: UInt64Array = selected.iter().map(|keep| Some(u64::from(keep))).collect();
+        Ok(vec![Arc::new(sums), Arc::new(counts)])
+    }
+
+    fn size(&self) -> usize {
+        self.sums.capacity() * size_of::<f64>()
+            + self.counts.capacity() * size_of::<u64>()
+            + size_of::<Self>()
+    }
+}
