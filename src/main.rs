@@ -30,7 +30,12 @@ struct Cli {
     #[arg(long, global = true, value_enum, default_value_t)]
     format: OutputFormat,
     /// Run the given SQL (one or more statements separated by `;`) and exit.
-    #[arg(short = 'c', long = "command", value_name = "SQL")]
+    #[arg(
+        short = 'c',
+        long = "command",
+        value_name = "SQL",
+        allow_hyphen_values = true
+    )]
     command: Option<String>,
     #[command(subcommand)]
     subcommand: Option<Command>,

@@ -4,5 +4,6 @@
 
 mod cli;
 mod generator;
+mod queries;
 mod s3;
 mod support;

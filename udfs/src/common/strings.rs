@@ -29,6 +29,10 @@ pub(crate) fn classify(
         DataType::Null => vec![null_code; array.len()],
         DataType::Dictionary(_, _) => {
             let dictionary = array.as_any_dictionary();
+            if dictionary.values().is_empty() {
+                // Every key is NULL (and `normalized_keys` refuses empty values).
+                return Ok(vec![null_code; array.len()]);
+            }
             let value_codes = self::classify(dictionary.values().as_ref(), null_code, classify)?;
             let keys = dictionary.normalized_keys();
             match dictionary.keys().nulls() {
@@ -110,6 +114,14 @@ mod tests {
         let keys = datafusion::arrow::array::Int8Array::from(vec![Some(1), Some(0), None]);
         let dictionary = DictionaryArray::new(keys, values);
         assert_eq!(codes(&dictionary), vec![9, 1, 9]);
+    }
+
+    #[test]
+    fn dictionary_without_values_is_all_null() {
+        let values: ArrayRef = Arc::new(StringArray::from(Vec::<&str>::new()));
+        let keys = datafusion::arrow::array::Int8Array::from(vec![None, None]);
+        let dictionary = DictionaryArray::new(keys, values);
+        assert_eq!(codes(&dictionary), vec![9, 9]);
     }
 
     #[test]
