@@ -61,7 +61,17 @@ fn row() -> impl Strategy<Value = Row> {
         proptest::option::weighted(0.9, (0u32..400).prop_map(|tenths| f64::from(tenths) / 10.0)),
         text(&["callee", "bot", "agent", "system"]),
         text(&["success", "callback", "refused", "none"]),
-        proptest::option::weighted(0.9, (0u32..12).prop_map(|n| format!("k{n}"))),
+        proptest::option::weighted(
+            0.9,
+            // Short keys sit inline in a string view, long ones do not.
+            (0u32..12).prop_map(|n| {
+                if n % 2 == 0 {
+                    format!("k{n}")
+                } else {
+                    format!("a-key-longer-than-twelve-{n}")
+                }
+            }),
+        ),
         proptest::option::weighted(0.9, (-1i32..12).prop_map(f64::from)),
         (text(&["A", "B", "C"]), text(&["A", "B", "C"])),
     )
@@ -386,6 +396,26 @@ fn check(rows: &[Row], encoding: &DataType, cut: usize, emit_first: usize, keep:
             &as_floats(&final_stage.evaluate(EmitTo::All).unwrap()),
             &per_group,
             &format!("{context}: grouped merge"),
+        );
+
+        // Grouped partial states taken in two parts (EmitTo::First, then the rest).
+        let mut split_source = harness.groups_accumulator();
+        split_source
+            .update_batch(&harness.values(&call, &batch), &groups, None, GROUPS)
+            .unwrap();
+        let head = split_source.state(EmitTo::First(first)).unwrap();
+        let tail = split_source.state(EmitTo::All).unwrap();
+        let mut final_stage = harness.groups_accumulator();
+        final_stage
+            .merge_batch(&head, &(0..first).collect::<Vec<_>>(), GROUPS)
+            .unwrap();
+        final_stage
+            .merge_batch(&tail, &(first..GROUPS).collect::<Vec<_>>(), GROUPS)
+            .unwrap();
+        assert_close(
+            &as_floats(&final_stage.evaluate(EmitTo::All).unwrap()),
+            &per_group,
+            &format!("{context}: state in parts"),
         );
 
         // Skipped partial aggregation: every row converted to a state, then merged.

@@ -1,57 +1,122 @@
 //! String columns in any Arrow encoding (Utf8, LargeUtf8, Utf8View, dictionaries of them)
-//! reduced to small codes in one pass; a dictionary's values are classified once, not
-//! once per row.
+//! reduced to small codes in one pass. A dictionary's values are classified once, not once
+//! per row; string views shorter than 13 bytes are matched by their 16-byte view alone,
+//! without touching the string data.
 
+use datafusion::arrow::array::builder::make_view;
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::buffer::BooleanBuffer;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, internal_err};
 
-/// Maps every row of `array` to `classify(value)`, and NULL rows to `null_code`.
-pub(crate) fn classify(
-    array: &dyn Array,
-    null_code: u8,
-    classify: &impl Fn(&str) -> u8,
-) -> Result<Vec<u8>> {
-    fn from_iter<'a>(
-        values: impl Iterator<Item = Option<&'a str>>,
-        null_code: u8,
-        classify: &impl Fn(&str) -> u8,
-    ) -> Vec<u8> {
-        values
-            .map(|value| value.map_or(null_code, classify))
-            .collect()
-    }
-    let codes = match array.data_type() {
-        DataType::Utf8 => from_iter(array.as_string::<i32>().iter(), null_code, classify),
-        DataType::LargeUtf8 => from_iter(array.as_string::<i64>().iter(), null_code, classify),
-        DataType::Utf8View => from_iter(array.as_string_view().iter(), null_code, classify),
-        DataType::Null => vec![null_code; array.len()],
-        DataType::Dictionary(_, _) => {
-            let dictionary = array.as_any_dictionary();
-            if dictionary.values().is_empty() {
-                // Every key is NULL (and `normalized_keys` refuses empty values).
-                return Ok(vec![null_code; array.len()]);
-            }
-            let value_codes = self::classify(dictionary.values().as_ref(), null_code, classify)?;
-            let keys = dictionary.normalized_keys();
-            match dictionary.keys().nulls() {
-                None => keys.iter().map(|&key| value_codes[key]).collect(),
-                Some(nulls) => keys
-                    .iter()
-                    .zip(nulls.iter())
-                    .map(|(&key, valid)| if valid { value_codes[key] } else { null_code })
-                    .collect(),
+/// Longest string a view holds inline.
+const MAX_INLINE: usize = 12;
+
+/// A fixed set of string literals with a code each; any other string gets `other`, NULL
+/// gets `null`.
+#[derive(Debug)]
+pub(crate) struct Literals {
+    entries: Vec<(&'static str, u8)>,
+    /// Views of the inline literals, indexed by length.
+    inline_views: [Vec<(u128, u8)>; MAX_INLINE + 1],
+    other: u8,
+    null: u8,
+}
+
+impl Literals {
+    pub(crate) fn new(entries: &[(&'static str, u8)], other: u8, null: u8) -> Self {
+        let mut inline_views: [Vec<(u128, u8)>; MAX_INLINE + 1] = Default::default();
+        for &(literal, code) in entries {
+            if literal.len() <= MAX_INLINE {
+                inline_views[literal.len()].push((make_view(literal.as_bytes(), 0, 0), code));
             }
         }
-        other => return internal_err!("expected a string column, got {other}"),
-    };
-    Ok(codes)
+        Self {
+            entries: entries.to_vec(),
+            inline_views,
+            other,
+            null,
+        }
+    }
+
+    fn code(&self, value: &str) -> u8 {
+        self.entries
+            .iter()
+            .find(|(literal, _)| *literal == value)
+            .map_or(self.other, |&(_, code)| code)
+    }
+
+    /// The code of a string view: inline strings compare as whole views (the unused bytes
+    /// of an inline view are zero), longer ones by value.
+    fn view_code(&self, view: u128, value: impl FnOnce() -> u8) -> u8 {
+        let length = view as u32 as usize;
+        if length <= MAX_INLINE {
+            self.inline_views[length]
+                .iter()
+                .find(|(literal, _)| *literal == view)
+                .map_or(self.other, |&(_, code)| code)
+        } else {
+            value()
+        }
+    }
+
+    /// The code of every row of `array`.
+    pub(crate) fn classify(&self, array: &dyn Array) -> Result<Vec<u8>> {
+        fn from_iter<'a>(
+            values: impl Iterator<Item = Option<&'a str>>,
+            literals: &Literals,
+        ) -> Vec<u8> {
+            values
+                .map(|value| value.map_or(literals.null, |value| literals.code(value)))
+                .collect()
+        }
+        let codes = match array.data_type() {
+            DataType::Utf8 => from_iter(array.as_string::<i32>().iter(), self),
+            DataType::LargeUtf8 => from_iter(array.as_string::<i64>().iter(), self),
+            DataType::Utf8View => {
+                let strings = array.as_string_view();
+                let mut codes: Vec<u8> = strings
+                    .views()
+                    .iter()
+                    .enumerate()
+                    .map(|(row, &view)| self.view_code(view, || self.code(strings.value(row))))
+                    .collect();
+                if let Some(nulls) = strings.nulls() {
+                    for (code, valid) in codes.iter_mut().zip(nulls.iter()) {
+                        if !valid {
+                            *code = self.null;
+                        }
+                    }
+                }
+                codes
+            }
+            DataType::Null => vec![self.null; array.len()],
+            DataType::Dictionary(_, _) => {
+                let dictionary = array.as_any_dictionary();
+                if dictionary.values().is_empty() {
+                    // Every key is NULL (and `normalized_keys` refuses empty values).
+                    return Ok(vec![self.null; array.len()]);
+                }
+                let value_codes = self.classify(dictionary.values().as_ref())?;
+                let keys = dictionary.normalized_keys();
+                match dictionary.keys().nulls() {
+                    None => keys.iter().map(|&key| value_codes[key]).collect(),
+                    Some(nulls) => keys
+                        .iter()
+                        .zip(nulls.iter())
+                        .map(|(&key, valid)| if valid { value_codes[key] } else { self.null })
+                        .collect(),
+                }
+            }
+            other => return internal_err!("expected a string column, got {other}"),
+        };
+        Ok(codes)
+    }
 }
 
 /// Rows of `array` equal to `literal` (NULL rows are not equal).
-pub(crate) fn equals(array: &dyn Array, literal: &str) -> Result<BooleanBuffer> {
-    let codes = classify(array, 0, &|value| u8::from(value == literal))?;
+pub(crate) fn equals(array: &dyn Array, literal: &'static str) -> Result<BooleanBuffer> {
+    let codes = Literals::new(&[(literal, 1)], 0, 0).classify(array)?;
     Ok(BooleanBuffer::collect_bool(codes.len(), |i| codes[i] == 1))
 }
 
@@ -92,28 +157,52 @@ mod tests {
 
     use super::*;
 
+    /// Codes: "ab" 2, "abcd" 4, "" 0, a long literal 13, anything else 7, NULL 9.
     fn codes(array: &dyn Array) -> Vec<u8> {
-        classify(array, 9, &|value| value.len() as u8).unwrap()
+        let literals = Literals::new(
+            &[
+                ("ab", 2),
+                ("abcd", 4),
+                ("", 0),
+                ("a string past twelve bytes", 13),
+            ],
+            7,
+            9,
+        );
+        literals.classify(array).unwrap()
     }
 
     #[test]
     fn every_encoding_gives_the_same_codes() {
-        let values = vec![Some("ab"), None, Some("abcd"), Some("")];
+        let values = vec![
+            Some("ab"),
+            None,
+            Some("abcd"),
+            Some(""),
+            Some("a string past twelve bytes"),
+            Some("a string past twelve bytez"),
+            Some("abc"),
+        ];
         let utf8: ArrayRef = Arc::new(StringArray::from(values.clone()));
         let view: ArrayRef = Arc::new(StringViewArray::from(values.clone()));
         let large = datafusion::arrow::compute::cast(&utf8, &DataType::LargeUtf8).unwrap();
         let dictionary: DictionaryArray<Int8Type> = values.into_iter().collect();
         for array in [utf8.as_ref(), view.as_ref(), large.as_ref(), &dictionary] {
-            assert_eq!(codes(array), vec![2, 9, 4, 0], "{}", array.data_type());
+            assert_eq!(
+                codes(array),
+                vec![2, 9, 4, 0, 13, 7, 7],
+                "{}",
+                array.data_type()
+            );
         }
     }
 
     #[test]
     fn dictionary_with_null_values_maps_them_to_the_null_code() {
-        let values: ArrayRef = Arc::new(StringArray::from(vec![Some("x"), None]));
+        let values: ArrayRef = Arc::new(StringArray::from(vec![Some("ab"), None]));
         let keys = datafusion::arrow::array::Int8Array::from(vec![Some(1), Some(0), None]);
         let dictionary = DictionaryArray::new(keys, values);
-        assert_eq!(codes(&dictionary), vec![9, 1, 9]);
+        assert_eq!(codes(&dictionary), vec![9, 2, 9]);
     }
 
     #[test]

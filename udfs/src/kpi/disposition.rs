@@ -8,7 +8,9 @@ use datafusion::arrow::array::Array;
 use datafusion::arrow::buffer::BooleanBuffer;
 use datafusion::common::Result;
 
-use crate::common::strings;
+use std::sync::LazyLock;
+
+use crate::common::strings::Literals;
 
 /// One row's disposition class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,32 +29,31 @@ pub(crate) enum Disposition {
     Unknown,
 }
 
-impl Disposition {
-    fn parse(value: &str) -> Disposition {
-        match value {
-            "answered" => Disposition::Answered,
-            "abandoned" => Disposition::Abandoned,
-            "no_answer" => Disposition::NoAnswer,
-            "busy" => Disposition::Busy,
-            "rejected" => Disposition::Rejected,
-            "invalid_number" => Disposition::InvalidNumber,
-            "blocked" => Disposition::Blocked,
-            "failed" => Disposition::Failed,
-            "voicemail" => Disposition::Voicemail,
-            _ => Disposition::Unknown,
-        }
-    }
-}
+/// The canonical values and their codes.
+static CANONICAL: LazyLock<Literals> = LazyLock::new(|| {
+    Literals::new(
+        &[
+            ("answered", Disposition::Answered as u8),
+            ("abandoned", Disposition::Abandoned as u8),
+            ("no_answer", Disposition::NoAnswer as u8),
+            ("busy", Disposition::Busy as u8),
+            ("rejected", Disposition::Rejected as u8),
+            ("invalid_number", Disposition::InvalidNumber as u8),
+            ("blocked", Disposition::Blocked as u8),
+            ("failed", Disposition::Failed as u8),
+            ("voicemail", Disposition::Voicemail as u8),
+        ],
+        Disposition::Unknown as u8,
+        Disposition::Missing as u8,
+    )
+});
 
 /// The disposition codes of one batch.
 pub(crate) struct Dispositions(Vec<u8>);
 
 impl Dispositions {
     pub(crate) fn new(array: &dyn Array) -> Result<Self> {
-        strings::classify(array, Disposition::Missing as u8, &|value| {
-            Disposition::parse(value) as u8
-        })
-        .map(Dispositions)
+        CANONICAL.classify(array).map(Dispositions)
     }
 
     fn select(&self, predicate: impl Fn(u8) -> bool) -> BooleanBuffer {
@@ -80,29 +81,36 @@ impl Dispositions {
 
 #[cfg(test)]
 mod tests {
-    use datafusion::arrow::array::StringArray;
-
     use super::*;
 
     #[test]
     fn unknown_values_are_attempts_but_not_live() {
-        let array = StringArray::from(vec![
+        let array = datafusion::arrow::array::StringViewArray::from(vec![
             Some("answered"),
             Some("ANSWERED"),
             None,
             Some("abandoned"),
             Some("voicemail"),
+            Some("invalid_number"),
+            Some("invalid_numbers"),
         ]);
         let dispositions = Dispositions::new(&array).unwrap();
         let bits = |buffer: BooleanBuffer| buffer.iter().collect::<Vec<_>>();
         assert_eq!(
             bits(dispositions.attempts()),
-            [true, true, false, true, true]
+            [true, true, false, true, true, true, true]
         );
-        assert_eq!(bits(dispositions.live()), [true, false, false, true, false]);
+        assert_eq!(
+            bits(dispositions.live()),
+            [true, false, false, true, false, false, false]
+        );
         assert_eq!(
             bits(dispositions.only(Disposition::Voicemail)),
-            [false, false, false, false, true]
+            [false, false, false, false, true, false, false]
+        );
+        assert_eq!(
+            bits(dispositions.only(Disposition::InvalidNumber)),
+            [false, false, false, false, false, true, false]
         );
     }
 }
