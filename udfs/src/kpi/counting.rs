@@ -13,13 +13,14 @@ use std::sync::Arc;
 use datafusion::arrow::array::{ArrayRef, AsArray, BooleanArray, Float64Array, UInt64Array};
 use datafusion::arrow::buffer::BooleanBuffer;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, UInt64Type};
-use datafusion::common::{Result, ScalarValue, plan_err};
+use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{
     Accumulator, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator, Signature, Volatility,
 };
 
+use super::reject_distinct;
 use crate::common::args::{self, Param};
 use crate::common::constants::constant_arguments;
 use crate::common::masks::true_bits;
@@ -63,9 +64,7 @@ impl<K: CountingKpi> CountingUdaf<K> {
     }
 
     fn settings(&self, args: &AccumulatorArgs) -> Result<K::Settings> {
-        if args.is_distinct {
-            return plan_err!("{} does not take DISTINCT", self.kpi.name());
-        }
+        reject_distinct(self.kpi.name(), args)?;
         let constants = constant_arguments(self.kpi.name(), self.kpi.params(), args.exprs)?;
         self.kpi.settings(&constants)
     }

@@ -22,7 +22,7 @@ use datafusion::arrow::array::{
 use datafusion::arrow::buffer::BooleanBuffer;
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
-use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
+use datafusion::common::{Result, ScalarValue, exec_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{
@@ -30,6 +30,7 @@ use datafusion::logical_expr::{
 };
 use hashbrown::{DefaultHashBuilder, HashTable};
 
+use super::reject_distinct;
 use crate::common::args::{self, Param};
 use crate::common::masks::true_bits;
 use crate::common::strings::Strings;
@@ -67,13 +68,6 @@ impl<K: DistinctKpi> DistinctUdaf<K> {
             signature: Signature::user_defined(Volatility::Immutable),
         }
     }
-
-    fn check(&self, args: &AccumulatorArgs) -> Result<()> {
-        if args.is_distinct {
-            return plan_err!("{} does not take DISTINCT", self.kpi.name());
-        }
-        Ok(())
-    }
 }
 
 impl<K: DistinctKpi> AggregateUDFImpl for DistinctUdaf<K> {
@@ -94,7 +88,7 @@ impl<K: DistinctKpi> AggregateUDFImpl for DistinctUdaf<K> {
     }
 
     fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        self.check(&args)?;
+        reject_distinct(self.kpi.name(), &args)?;
         Ok(Box::new(DistinctAccumulator {
             kpi: Arc::clone(&self.kpi),
             keys: KeyTable::default(),
@@ -102,16 +96,15 @@ impl<K: DistinctKpi> AggregateUDFImpl for DistinctUdaf<K> {
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        let item = |data_type| Arc::new(Field::new_list_field(data_type, false));
         Ok(vec![
             Arc::new(Field::new(
                 format_state_name(args.name, "keys"),
-                DataType::List(item(DataType::Utf8)),
+                DataType::List(list_item(DataType::Utf8)),
                 false,
             )),
             Arc::new(Field::new(
                 format_state_name(args.name, "flags"),
-                DataType::List(item(DataType::Boolean)),
+                DataType::List(list_item(DataType::Boolean)),
                 false,
             )),
         ])
@@ -125,7 +118,7 @@ impl<K: DistinctKpi> AggregateUDFImpl for DistinctUdaf<K> {
         &self,
         args: AccumulatorArgs,
     ) -> Result<Box<dyn GroupsAccumulator>> {
-        self.check(&args)?;
+        reject_distinct(self.kpi.name(), &args)?;
         Ok(Box::new(DistinctGroupsAccumulator {
             kpi: Arc::clone(&self.kpi),
             keys: KeyTable::default(),
@@ -407,11 +400,15 @@ fn append_empty_rows(
     }
 }
 
+/// The item field of the state lists: keys and flags are never NULL.
+fn list_item(data_type: DataType) -> FieldRef {
+    Arc::new(Field::new_list_field(data_type, false))
+}
+
 fn state_builders() -> (ListBuilder<StringBuilder>, ListBuilder<BooleanBuilder>) {
-    let item = |data_type| Arc::new(Field::new_list_field(data_type, false));
     (
-        ListBuilder::new(StringBuilder::new()).with_field(item(DataType::Utf8)),
-        ListBuilder::new(BooleanBuilder::new()).with_field(item(DataType::Boolean)),
+        ListBuilder::new(StringBuilder::new()).with_field(list_item(DataType::Utf8)),
+        ListBuilder::new(BooleanBuilder::new()).with_field(list_item(DataType::Boolean)),
     )
 }
 

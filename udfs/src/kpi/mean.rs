@@ -9,13 +9,14 @@ use std::sync::Arc;
 use datafusion::arrow::array::{ArrayRef, AsArray, BooleanArray, Float64Array, UInt64Array};
 use datafusion::arrow::buffer::BooleanBuffer;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type, UInt64Type};
-use datafusion::common::{Result, ScalarValue, plan_err};
+use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{
     Accumulator, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator, Signature, Volatility,
 };
 
+use super::reject_distinct;
 use crate::common::args::{self, Param};
 use crate::common::masks::true_bits;
 
@@ -42,13 +43,6 @@ impl<K: MeanKpi> MeanUdaf<K> {
             signature: Signature::user_defined(Volatility::Immutable),
         }
     }
-
-    fn check(&self, args: &AccumulatorArgs) -> Result<()> {
-        if args.is_distinct {
-            return plan_err!("{} does not take DISTINCT", self.kpi.name());
-        }
-        Ok(())
-    }
 }
 
 impl<K: MeanKpi> AggregateUDFImpl for MeanUdaf<K> {
@@ -69,7 +63,7 @@ impl<K: MeanKpi> AggregateUDFImpl for MeanUdaf<K> {
     }
 
     fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        self.check(&args)?;
+        reject_distinct(self.kpi.name(), &args)?;
         Ok(Box::new(MeanAccumulator {
             kpi: Arc::clone(&self.kpi),
             sum: 0.0,
@@ -100,7 +94,7 @@ impl<K: MeanKpi> AggregateUDFImpl for MeanUdaf<K> {
         &self,
         args: AccumulatorArgs,
     ) -> Result<Box<dyn GroupsAccumulator>> {
-        self.check(&args)?;
+        reject_distinct(self.kpi.name(), &args)?;
         Ok(Box::new(MeanGroupsAccumulator {
             kpi: Arc::clone(&self.kpi),
             sums: Vec::new(),

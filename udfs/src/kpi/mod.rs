@@ -7,7 +7,9 @@
 
 use std::sync::Arc;
 
+use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::AggregateUDF;
+use datafusion::logical_expr::function::AccumulatorArgs;
 
 mod counting;
 mod disposition;
@@ -66,4 +68,13 @@ fn counting<K: counting::CountingKpi>(kpi: K) -> Arc<AggregateUDF> {
 /// `numerator / denominator`, NULL (`None`) when the denominator is 0.
 fn ratio(numerator: u64, denominator: u64) -> Option<f64> {
     (denominator > 0).then(|| numerator as f64 / denominator as f64)
+}
+
+/// The KPIs count rows themselves, so a DISTINCT that DataFusion did not rewrite away
+/// (it does for a lone DISTINCT aggregate) would be silently ignored: refuse it.
+fn reject_distinct(function: &str, args: &AccumulatorArgs) -> Result<()> {
+    if args.is_distinct {
+        return plan_err!("{function} does not take DISTINCT");
+    }
+    Ok(())
 }
