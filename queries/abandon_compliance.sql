@@ -1,6 +1,5 @@
 -- name: abandon_compliance
 -- description: Abandoned-call rate per campaign at the end of each day, over the rolling 30 days the US TSR uses and the 24 hours Ofcom uses, flagged above the 3% limit.
--- parameters: none
 --
 -- US Telemarketing Sales Rule, 16 CFR 310.4(b)(4): abandoned calls may not exceed 3% of
 -- live calls per campaign over a 30-day period. Ofcom (UK) persistent-misuse policy:

@@ -5,6 +5,7 @@
 //! their registration from a local directory or S3; the synthetic data generator; and
 //! result printing.
 
+pub mod canned;
 pub mod format;
 pub mod generator;
 pub mod location;

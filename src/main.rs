@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use callsql::canned;
 use callsql::format::{OutputFormat, print_batches};
 use callsql::generator::{GenOptions, generate};
 use callsql::location::Location;
@@ -47,6 +48,28 @@ enum Command {
     Gen(GenArgs),
     /// Run sqllogictest (.slt) files against a callsql session.
     Test(TestArgs),
+    /// Run a canned query (see `callsql queries`) or a query file, with typed parameters.
+    Run(RunArgs),
+    /// List the canned queries with their parameters.
+    Queries,
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// A canned query's name, or the path of a .sql file with a query header.
+    query: String,
+    /// A parameter value, NAME=VALUE; repeat for each parameter.
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    params: Vec<(String, String)>,
+}
+
+fn parse_param(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!("expected NAME=VALUE, got '{text}'")),
+    }
 }
 
 #[derive(clap::Args)]
@@ -128,6 +151,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.subcommand {
         Some(Command::Gen(args)) => generate_data(args).await,
         Some(Command::Test(args)) => test(args, &options).await,
+        Some(Command::Run(args)) => run_query(args, &options, cli.format).await,
+        Some(Command::Queries) => list_queries(),
         None => match cli.command {
             Some(sql) => execute(&sql, &options, cli.format).await,
             None => {
@@ -150,6 +175,30 @@ async fn execute(sql: &str, options: &Options, format: OutputFormat) -> Result<E
         let plan = ctx.state().statement_to_plan(statement).await?;
         let batches = ctx.execute_logical_plan(plan).await?.collect().await?;
         print_batches(&mut stdout, &batches, format)?;
+    }
+    stdout.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run_query(args: RunArgs, options: &Options, format: OutputFormat) -> Result<ExitCode> {
+    let query = canned::find(&args.query)?;
+    // Parameters are checked before any data is opened.
+    query.bind(&args.params)?;
+    let ctx = session::build(options).await?;
+    let batches = query.dataframe(&ctx, &args.params).await?.collect().await?;
+    let mut stdout = std::io::stdout().lock();
+    print_batches(&mut stdout, &batches, format)?;
+    stdout.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list_queries() -> Result<ExitCode> {
+    let mut stdout = std::io::stdout().lock();
+    for query in canned::builtin()? {
+        writeln!(stdout, "{}\n    {}", query.name, query.description)?;
+        for param in &query.params {
+            writeln!(stdout, "    --param {param}: {}", param.description)?;
+        }
     }
     stdout.flush()?;
     Ok(ExitCode::SUCCESS)

@@ -12,11 +12,15 @@ use datafusion::execution::FunctionRegistry;
 use datafusion::logical_expr::{AggregateUDF, ScalarUDF, WindowUDF};
 
 mod common;
+pub mod customer;
 pub mod kpi;
+pub mod ranking;
 
 /// Every scalar function of the catalogue.
 pub fn all_scalar_functions() -> Vec<Arc<ScalarUDF>> {
-    Vec::new()
+    let mut functions = customer::scalar_functions();
+    functions.extend(ranking::scalar_functions());
+    functions
 }
 
 /// Every aggregate function of the catalogue.
@@ -26,7 +30,9 @@ pub fn all_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
 
 /// Every window function of the catalogue.
 pub fn all_window_functions() -> Vec<Arc<WindowUDF>> {
-    Vec::new()
+    let mut functions = customer::window_functions();
+    functions.extend(ranking::window_functions());
+    functions
 }
 
 /// Registers the whole catalogue on `registry`.

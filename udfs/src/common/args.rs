@@ -69,6 +69,16 @@ impl Param {
         }
     }
 
+    /// A trailing parameter that may be left out and may vary by row.
+    pub(crate) const fn optional(name: &'static str, kind: ArgKind) -> Self {
+        Self {
+            name,
+            kind,
+            optional: true,
+            constant: false,
+        }
+    }
+
     pub(crate) const fn optional_constant(name: &'static str, kind: ArgKind) -> Self {
         Self {
             name,
