@@ -12,7 +12,8 @@ WITH per_customer AS (
         coalesce($as_of, (SELECT CAST(max(ordered_at) AS DATE) FROM orders))
             - CAST(max(ordered_at) AS DATE) AS recency_days,
         count(*) AS frequency,
-        sum(amount) AS monetary
+        -- Exact decimal money: a float sum would depend on row order, and so would ties.
+        sum(CAST(amount AS DECIMAL(18, 2))) AS monetary
     FROM orders
     GROUP BY customer_id
 ),

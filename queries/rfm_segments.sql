@@ -9,7 +9,8 @@ WITH per_customer AS (
         coalesce($as_of, (SELECT CAST(max(ordered_at) AS DATE) FROM orders))
             - CAST(max(ordered_at) AS DATE) AS recency_days,
         count(*) AS frequency,
-        sum(amount) AS monetary
+        -- Exact decimal money: a float sum would depend on row order, and so would ties.
+        sum(CAST(amount AS DECIMAL(18, 2))) AS monetary
     FROM orders
     GROUP BY customer_id
 ),
@@ -30,7 +31,7 @@ SELECT
     avg(recency_days) AS avg_recency_days,
     avg(frequency) AS avg_frequency,
     avg(monetary) AS avg_monetary,
-    sum(monetary) / sum(sum(monetary)) OVER () AS revenue_share
+    CAST(sum(monetary) AS DOUBLE) / CAST(sum(sum(monetary)) OVER () AS DOUBLE) AS revenue_share
 FROM scored
 GROUP BY segment
 ORDER BY sum(monetary) DESC, segment;

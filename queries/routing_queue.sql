@@ -14,7 +14,8 @@ WITH orders_per_customer AS (
         customer_id,
         coalesce($as_of, (SELECT CAST(max(ordered_at) AS DATE) FROM orders))
             - CAST(max(ordered_at) AS DATE) AS recency_days,
-        sum(amount) AS monetary
+        -- Exact decimal money: a float sum would depend on row order, and so would ties.
+        sum(CAST(amount AS DECIMAL(18, 2))) AS monetary
     FROM orders
     GROUP BY customer_id
 ),

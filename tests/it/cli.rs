@@ -234,3 +234,100 @@ fn gen_rejects_bad_parameters() {
         &["--days"],
     );
 }
+
+#[test]
+fn run_binds_typed_parameters_and_lists_queries() {
+    let data = fixtures_arg();
+    let output = callsql(
+        &[
+            "--data",
+            &data,
+            "--format",
+            "csv",
+            "run",
+            "routing_queue",
+            "--param",
+            "top=3",
+            "--param",
+            "wv=1",
+            "--param",
+            "we=0",
+            "--param",
+            "wt=0",
+        ],
+        &[],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        crate::support::stderr(&output)
+    );
+    let rows = stdout(&output);
+    assert_eq!(rows.lines().count(), 1 + 3, "{rows}");
+    assert!(
+        rows.starts_with("queue_position,customer_id,routing_score"),
+        "{rows}"
+    );
+    let listing = stdout(&callsql(&["queries"], &[]));
+    for name in [
+        "script_ranking",
+        "script_elimination",
+        "rfm_customers",
+        "rfm_segments",
+        "routing_queue",
+    ] {
+        assert!(listing.contains(name), "{listing}");
+    }
+    assert!(
+        listing.contains("--param min_trials BIGINT = 200"),
+        "{listing}"
+    );
+}
+
+#[test]
+fn bad_run_parameters_are_one_error_line_listing_the_parameters() {
+    let data = fixtures_arg();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--data", data.as_str(), "run"];
+        args.extend_from_slice(extra);
+        callsql(&args, &[])
+    };
+    assert_one_line_error(
+        &run(&["script_elimination", "--param", "min_trials=lots"]),
+        &[
+            "parameter `min_trials` must be BIGINT, got 'lots'",
+            "parameters: min_trials BIGINT = 200",
+        ],
+    );
+    assert_one_line_error(
+        &run(&["script_elimination", "--param", "top=3"]),
+        &[
+            "query script_elimination has no parameter `top`",
+            "max_p_best DOUBLE = 0.05",
+        ],
+    );
+    assert_one_line_error(
+        &run(&["no_such_query"]),
+        &["no canned query named `no_such_query`", "script_ranking"],
+    );
+    // A malformed --param is a usage error, reported by the argument parser (exit status 2).
+    let usage = run(&["script_ranking", "--param", "confidence"]);
+    assert_eq!(usage.status.code(), Some(2));
+    assert!(crate::support::stderr(&usage).contains("expected NAME=VALUE, got 'confidence'"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mine.sql");
+    fs::write(&file, "-- description: Mine.\n-- param since DATE: First day.\nSELECT count(*) FROM calls WHERE dt >= $since").unwrap();
+    assert_one_line_error(
+        &run(&[file.to_str().unwrap()]),
+        &[
+            "query mine needs parameter `since`",
+            "parameters: since DATE",
+        ],
+    );
+    let output = run(&[file.to_str().unwrap(), "--param", "since=2025-06-14"]);
+    assert!(
+        stdout(&output).contains("| 1451     |"),
+        "{}",
+        stdout(&output)
+    );
+}

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::support::{fixtures, query};
+use crate::support::{fixtures, over_canned, query};
 
 /// The SQL of a canned query, without its trailing `;`, ready to nest as a subquery.
 fn canned(name: &str) -> String {
@@ -58,4 +58,101 @@ fn abandon_compliance_matches_an_independent_self_join() {
 | cmp006      | 14   | 0        | 0          | 0.03953237  | 0.036592752 |
 +-------------+------+----------+------------+-------------+-------------+";
     assert_eq!(query(fixtures().to_str().unwrap(), &sql), expected);
+}
+
+/// The generator plants one clearly best script in every campaign but the near ties
+/// (truth.json: cmp001-s4, cmp002-s1, cmp003-s1, cmp004-s2, cmp006-s1; cmp005 is a near
+/// tie). script_ranking puts each of them first: 5 of 5.
+#[test]
+fn script_ranking_recovers_the_planted_best_scripts() {
+    let truth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("truth.json")).unwrap())
+            .unwrap();
+    let planted: Vec<String> = truth["campaigns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["best_script"].as_str().map(|s| format!("| {s} |")))
+        .collect();
+    let leaders = over_canned(
+        "script_ranking",
+        &[],
+        2,
+        "SELECT script_id FROM result WHERE rank = 1 ORDER BY campaign_id",
+    );
+    let recovered = planted
+        .iter()
+        .filter(|s| leaders.contains(s.as_str()))
+        .count();
+    assert_eq!(planted.len(), 5);
+    assert_eq!(
+        recovered,
+        planted.len(),
+        "planted {planted:?}, ranked first:\n{leaders}"
+    );
+    // P(best) is a distribution over each campaign's scripts.
+    let sums = over_canned(
+        "script_ranking",
+        &[("confidence", "0.9")],
+        2,
+        "SELECT count(*) AS off FROM (SELECT campaign_id, sum(p_best) AS total FROM result \
+         GROUP BY campaign_id) WHERE abs(total - 1) > 1e-9",
+    );
+    assert!(sums.contains("| 0   |"), "{sums}");
+}
+
+/// With the defaults, no planted best script is ever retired, and each retired script is
+/// flagged for one of the two stated reasons.
+#[test]
+fn script_elimination_never_retires_a_planted_best_script() {
+    let flagged = over_canned(
+        "script_elimination",
+        &[],
+        2,
+        "SELECT script_id, reason FROM result WHERE eliminate ORDER BY script_id",
+    );
+    for best in [
+        "cmp001-s4",
+        "cmp002-s1",
+        "cmp003-s1",
+        "cmp004-s2",
+        "cmp006-s1",
+    ] {
+        assert!(!flagged.contains(best), "{best} flagged:\n{flagged}");
+    }
+    assert!(
+        flagged.contains("| cmp002-s2 | upper bound below the leader's lower bound |"),
+        "{flagged}"
+    );
+    let small = over_canned(
+        "script_elimination",
+        &[("min_trials", "100000")],
+        2,
+        "SELECT count(*) AS n FROM result WHERE eliminate AND reason = 'P(best) below max_p_best'",
+    );
+    assert!(small.contains("| 0 |"), "{small}");
+}
+
+/// RFM: customers with equal frequency (or recency, or spend) get equal scores, and the
+/// whole result is identical at 1 and 4 partitions.
+#[test]
+fn rfm_scores_keep_ties_together_and_do_not_depend_on_parallelism() {
+    let split_ties = over_canned(
+        "rfm_customers",
+        &[("as_of", "2025-06-15")],
+        4,
+        "SELECT (SELECT count(*) FROM (SELECT frequency FROM result GROUP BY frequency HAVING count(DISTINCT f) > 1)) \
+           + (SELECT count(*) FROM (SELECT recency_days FROM result GROUP BY recency_days HAVING count(DISTINCT r) > 1)) \
+           + (SELECT count(*) FROM (SELECT monetary FROM result GROUP BY monetary HAVING count(DISTINCT m) > 1)) AS split",
+    );
+    assert!(split_ties.contains("| 0     |"), "{split_ties}");
+    let all = "SELECT * FROM result ORDER BY customer_id";
+    let one = over_canned("rfm_customers", &[], 1, all);
+    let four = over_canned("rfm_customers", &[], 4, all);
+    assert_eq!(one, four);
+    assert_eq!(
+        one.lines().count(),
+        1785 + 4,
+        "one row per customer with orders"
+    );
 }

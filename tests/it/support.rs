@@ -2,12 +2,15 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::Arc;
 
+use callsql::canned;
 use callsql::generator::{GenOptions, generate};
 use callsql::location::Location;
 use callsql::session::{self, Options};
 use chrono::NaiveDate;
 use datafusion::arrow::util::pretty::pretty_format_batches;
+use datafusion::datasource::MemTable;
 use indicatif::ProgressBar;
 
 /// The bundled fixtures.
@@ -110,4 +113,35 @@ pub fn scalar(data: &str, sql: &str) -> f64 {
     value
         .parse()
         .unwrap_or_else(|_| panic!("not a number: {value} in\n{table}"))
+}
+
+/// Runs the canned query `name` with `params` on the fixtures at `partitions` parallelism,
+/// registers its rows as table `result`, and returns `sql` over them as a printed table.
+pub fn over_canned(name: &str, params: &[(&str, &str)], partitions: usize, sql: &str) -> String {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let options = Options {
+            target_partitions: Some(partitions),
+            ..Options::with_data(fixtures().to_str().unwrap()).unwrap()
+        };
+        let ctx = session::build(&options).await.unwrap();
+        let params: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let frame = canned::find(name)
+            .unwrap()
+            .dataframe(&ctx, &params)
+            .await
+            .unwrap();
+        let schema = frame.schema().as_arrow().clone();
+        let batches = frame.collect().await.unwrap();
+        let table = MemTable::try_new(Arc::new(schema), vec![batches]).unwrap();
+        ctx.register_table("result", Arc::new(table)).unwrap();
+        let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
+        pretty_format_batches(&batches).unwrap().to_string()
+    })
 }

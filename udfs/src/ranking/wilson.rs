@@ -38,10 +38,18 @@ pub(super) fn interval(function: &str, args: &[f64]) -> Result<Option<(f64, f64)
     let denominator = 1.0 + z2 / n;
     let centre = (p + z2 / (2.0 * n)) / denominator;
     let half_width = z / denominator * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-    Ok(Some((
-        (centre - half_width).max(0.0),
-        (centre + half_width).min(1.0),
-    )))
+    // At p = 0 (p = 1) the bound is 0 (1) exactly; the formula leaves rounding noise.
+    let lower = if counts.successes == 0.0 {
+        0.0
+    } else {
+        (centre - half_width).max(0.0)
+    };
+    let upper = if counts.successes == n {
+        1.0
+    } else {
+        (centre + half_width).min(1.0)
+    };
+    Ok(Some((lower, upper)))
 }
 
 #[cfg(test)]
