@@ -5,8 +5,9 @@ use datafusion::logical_expr::Documentation;
 use datafusion_macros::user_doc;
 use statrs::function::erf::erfc;
 
+use super::TWO_ARMS;
 use super::posterior::Counts;
-use crate::common::args::{ArgKind, Param};
+use crate::common::args::Param;
 use crate::common::numeric::NumericFunction;
 
 #[user_doc(
@@ -27,13 +28,6 @@ The normal approximation needs roughly 5+ successes and failures per arm; for sm
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub(crate) struct AbPValue;
 
-const PARAMS: &[Param] = &[
-    Param::column("succ_a", ArgKind::Number),
-    Param::column("n_a", ArgKind::Number),
-    Param::column("succ_b", ArgKind::Number),
-    Param::column("n_b", ArgKind::Number),
-];
-
 impl NumericFunction for AbPValue {
     type Output = f64;
 
@@ -42,7 +36,7 @@ impl NumericFunction for AbPValue {
     }
 
     fn params(&self) -> &'static [Param] {
-        PARAMS
+        TWO_ARMS
     }
 
     fn documentation(&self) -> Option<&Documentation> {
@@ -50,10 +44,7 @@ impl NumericFunction for AbPValue {
     }
 
     fn evaluate(&self, args: &[f64]) -> Result<Option<f64>> {
-        let (Some(a), Some(b)) = (
-            Counts::new(args[0], args[1], false),
-            Counts::new(args[2], args[3], false),
-        ) else {
+        let Some((a, b)) = Counts::two_arms(args, false) else {
             return Ok(None);
         };
         if a.trials == 0.0 || b.trials == 0.0 {

@@ -20,7 +20,16 @@ mod prob_best;
 mod wilson_lower;
 mod wilson_upper;
 
+use crate::common::args::{ArgKind, Param};
 use crate::common::numeric::numeric;
+
+/// The counts of two arms, A then B, as the two-arm comparisons take them.
+const TWO_ARMS: &[Param] = &[
+    Param::column("succ_a", ArgKind::Number),
+    Param::column("n_a", ArgKind::Number),
+    Param::column("succ_b", ArgKind::Number),
+    Param::column("n_b", ArgKind::Number),
+];
 
 /// Every scalar function of the family.
 pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {

@@ -21,6 +21,14 @@ impl Counts {
             && (!whole || (successes.fract() == 0.0 && trials.fract() == 0.0));
         valid.then_some(Self { successes, trials })
     }
+
+    /// Arms A and B from a row's `succ_a, n_a, succ_b, n_b`, if both are valid.
+    pub(crate) fn two_arms(args: &[f64], whole: bool) -> Option<(Self, Self)> {
+        Some((
+            Self::new(args[0], args[1], whole)?,
+            Self::new(args[2], args[3], whole)?,
+        ))
+    }
 }
 
 /// Beta(alpha, beta).

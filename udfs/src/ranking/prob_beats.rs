@@ -5,8 +5,9 @@ use datafusion::common::Result;
 use datafusion::logical_expr::Documentation;
 use datafusion_macros::user_doc;
 
+use super::TWO_ARMS;
 use super::posterior::{self, Counts, Posterior};
-use crate::common::args::{ArgKind, Param};
+use crate::common::args::Param;
 use crate::common::numeric::NumericFunction;
 
 #[user_doc(
@@ -27,13 +28,6 @@ Reference: Evan Miller (2015), Formulas for Bayesian A/B Testing.",
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub(crate) struct ProbBeats;
 
-const PARAMS: &[Param] = &[
-    Param::column("succ_a", ArgKind::Number),
-    Param::column("n_a", ArgKind::Number),
-    Param::column("succ_b", ArgKind::Number),
-    Param::column("n_b", ArgKind::Number),
-];
-
 impl NumericFunction for ProbBeats {
     type Output = f64;
 
@@ -42,7 +36,7 @@ impl NumericFunction for ProbBeats {
     }
 
     fn params(&self) -> &'static [Param] {
-        PARAMS
+        TWO_ARMS
     }
 
     fn documentation(&self) -> Option<&Documentation> {
@@ -50,10 +44,7 @@ impl NumericFunction for ProbBeats {
     }
 
     fn evaluate(&self, args: &[f64]) -> Result<Option<f64>> {
-        let (Some(a), Some(b)) = (
-            Counts::new(args[0], args[1], true),
-            Counts::new(args[2], args[3], true),
-        ) else {
+        let Some((a, b)) = Counts::two_arms(args, true) else {
             return Ok(None);
         };
         Ok(Some(posterior::prob_beats(
