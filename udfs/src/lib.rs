@@ -12,14 +12,30 @@ use datafusion::execution::FunctionRegistry;
 use datafusion::logical_expr::{AggregateUDF, ScalarUDF, WindowUDF};
 
 mod common;
+pub mod compliance;
 pub mod customer;
+pub mod dialer;
+pub mod hygiene;
 pub mod kpi;
 pub mod ranking;
 
-/// Every scalar function of the catalogue.
-pub fn all_scalar_functions() -> Vec<Arc<ScalarUDF>> {
+pub use compliance::Lexicon;
+
+/// What the configurable functions are built with.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The terms `sensitive_hits` and `is_compliant` look for; the builtin lexicon by
+    /// default.
+    pub lexicon: Arc<Lexicon>,
+}
+
+/// Every scalar function of the catalogue, configured by `config`.
+pub fn all_scalar_functions(config: &Config) -> Vec<Arc<ScalarUDF>> {
     let mut functions = customer::scalar_functions();
     functions.extend(ranking::scalar_functions());
+    functions.extend(dialer::scalar_functions());
+    functions.extend(hygiene::scalar_functions());
+    functions.extend(compliance::scalar_functions(&config.lexicon));
     functions
 }
 
@@ -35,9 +51,14 @@ pub fn all_window_functions() -> Vec<Arc<WindowUDF>> {
     functions
 }
 
-/// Registers the whole catalogue on `registry`.
+/// Registers the whole catalogue on `registry`, with the default configuration.
 pub fn register_all(registry: &mut dyn FunctionRegistry) -> Result<()> {
-    for function in all_scalar_functions() {
+    register_all_with(registry, &Config::default())
+}
+
+/// Registers the whole catalogue on `registry`, configured by `config`.
+pub fn register_all_with(registry: &mut dyn FunctionRegistry, config: &Config) -> Result<()> {
+    for function in all_scalar_functions(config) {
         registry.register_udf(function)?;
     }
     for function in all_aggregate_functions() {
@@ -56,13 +77,15 @@ mod tests {
     use super::*;
 
     fn names_and_docs() -> Vec<(String, Option<String>)> {
-        let scalar = all_scalar_functions().into_iter().map(|f| {
-            (
-                f.name().to_string(),
-                f.documentation()
-                    .map(|d| d.sql_example.clone().unwrap_or_default()),
-            )
-        });
+        let scalar = all_scalar_functions(&Config::default())
+            .into_iter()
+            .map(|f| {
+                (
+                    f.name().to_string(),
+                    f.documentation()
+                        .map(|d| d.sql_example.clone().unwrap_or_default()),
+                )
+            });
         let aggregate = all_aggregate_functions().into_iter().map(|f| {
             (
                 f.name().to_string(),

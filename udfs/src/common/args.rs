@@ -1,7 +1,7 @@
 //! What each parameter of a function accepts, how its argument is coerced, and the
 //! planning error that names the function and its accepted signature.
 
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::{Result, plan_err};
 
 /// The family of types a parameter accepts.
@@ -13,6 +13,8 @@ pub(crate) enum ArgKind {
     Number,
     /// Boolean.
     Boolean,
+    /// A timestamp of any unit and zone, coerced to milliseconds (zone kept).
+    Timestamp,
 }
 
 impl ArgKind {
@@ -21,6 +23,7 @@ impl ArgKind {
             ArgKind::Text => "string",
             ArgKind::Number => "number",
             ArgKind::Boolean => "boolean",
+            ArgKind::Timestamp => "timestamp",
         }
     }
 
@@ -35,6 +38,12 @@ impl ArgKind {
             (ArgKind::Number, DataType::Null) => Some(DataType::Float64),
             (ArgKind::Number, t) if t.is_numeric() => Some(DataType::Float64),
             (ArgKind::Boolean, DataType::Null | DataType::Boolean) => Some(DataType::Boolean),
+            (ArgKind::Timestamp, DataType::Null) => {
+                Some(DataType::Timestamp(TimeUnit::Millisecond, None))
+            }
+            (ArgKind::Timestamp, DataType::Timestamp(_, zone)) => {
+                Some(DataType::Timestamp(TimeUnit::Millisecond, zone.clone()))
+            }
             _ => None,
         }
     }

@@ -1,0 +1,28 @@
+//! Compliance: scanning transcripts against a lexicon of forbidden terms, and checking
+//! that calls were placed inside the callee's permitted calling hours.
+
+use std::sync::Arc;
+
+use datafusion::logical_expr::ScalarUDF;
+
+use crate::common::args::{ArgKind, Param};
+use crate::common::text::text;
+
+mod in_calling_window;
+mod is_compliant;
+mod lexicon;
+mod sensitive_hits;
+
+pub use lexicon::Lexicon;
+
+/// The one parameter of the lexicon functions.
+const TEXT: &[Param] = &[Param::column("text", ArgKind::Text)];
+
+/// The compliance functions, scanning with `lexicon`.
+pub(crate) fn scalar_functions(lexicon: &Arc<Lexicon>) -> Vec<Arc<ScalarUDF>> {
+    vec![
+        text(sensitive_hits::SensitiveHits::new(Arc::clone(lexicon))),
+        text(is_compliant::IsCompliant::new(Arc::clone(lexicon))),
+        Arc::new(ScalarUDF::from(in_calling_window::InCallingWindow::new())),
+    ]
+}
