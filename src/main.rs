@@ -3,6 +3,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -10,7 +11,7 @@ use callsql::canned;
 use callsql::format::{OutputFormat, print_batches};
 use callsql::generator::{GenOptions, generate};
 use callsql::location::Location;
-use callsql::session::{self, Options};
+use callsql::session::{self, LexiconMode, Options};
 use callsql::slt;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
@@ -30,6 +31,19 @@ struct Cli {
     /// How to print result rows.
     #[arg(long, global = true, value_enum, default_value_t)]
     format: OutputFormat,
+    /// Compliance lexicon for sensitive_hits and is_compliant: a file with one term per
+    /// line (`#` comments).
+    #[arg(long, global = true, env = "CALLSQL_LEXICON", value_name = "FILE")]
+    lexicon: Option<PathBuf>,
+    /// Whether the --lexicon file extends the builtin lexicon or replaces it.
+    #[arg(
+        long,
+        global = true,
+        env = "CALLSQL_LEXICON_MODE",
+        value_enum,
+        default_value_t
+    )]
+    lexicon_mode: LexiconMode,
     /// Run the given SQL (one or more statements separated by `;`) and exit.
     #[arg(
         short = 'c',
@@ -144,10 +158,13 @@ fn fail(error: &anyhow::Error) -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode> {
-    let options = Options {
+    let mut options = Options {
         data: cli.data.as_deref().map(Location::parse).transpose()?,
         ..Options::default()
     };
+    if let Some(path) = &cli.lexicon {
+        options.functions.lexicon = Arc::new(session::load_lexicon(path, cli.lexicon_mode)?);
+    }
     match cli.subcommand {
         Some(Command::Gen(args)) => generate_data(args).await,
         Some(Command::Test(args)) => test(args, &options).await,

@@ -2,9 +2,11 @@
 //! later, distributed executors build their DataFusion session here, so they all see the
 //! same functions, settings and tables.
 
+use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
+use callsql_udfs::Lexicon;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -19,6 +21,8 @@ pub struct Options {
     pub data: Option<Location>,
     /// Parallelism of query execution; `None` uses the number of cores.
     pub target_partitions: Option<usize>,
+    /// How the configurable functions are built (the compliance lexicon).
+    pub functions: callsql_udfs::Config,
 }
 
 impl Options {
@@ -46,10 +50,35 @@ pub async fn build(options: &Options) -> Result<SessionContext> {
         .with_runtime_env(runtime)
         .with_default_features()
         .build();
-    callsql_udfs::register_all(&mut state).context("cannot register callsql functions")?;
+    callsql_udfs::register_all_with(&mut state, &options.functions)
+        .context("cannot register callsql functions")?;
     let ctx = SessionContext::new_with_state(state);
     if let Some(data) = &options.data {
         tables::register_tables(&ctx, data).await?;
     }
     Ok(ctx)
+}
+
+/// How a lexicon file combines with the builtin lexicon.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LexiconMode {
+    /// The file's terms are added to the builtin ones.
+    #[default]
+    Extend,
+    /// Only the file's terms are used.
+    Replace,
+}
+
+/// The compliance lexicon from a file of terms (one per line, `#` comments).
+pub fn load_lexicon(path: &Path, mode: LexiconMode) -> Result<Lexicon> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read lexicon {}", path.display()))?;
+    let file = Lexicon::parse(&text).with_context(|| format!("lexicon {}", path.display()))?;
+    if file.terms().is_empty() {
+        bail!("lexicon {} has no terms", path.display());
+    }
+    Ok(match mode {
+        LexiconMode::Extend => Lexicon::builtin().extended_with(&file)?,
+        LexiconMode::Replace => file,
+    })
 }
