@@ -331,3 +331,45 @@ fn bad_run_parameters_are_one_error_line_listing_the_parameters() {
         stdout(&output)
     );
 }
+
+/// `--lexicon FILE` extends the builtin lexicon, `--lexicon-mode replace` replaces it,
+/// `CALLSQL_LEXICON` sets it for batch jobs, and an unreadable or empty file is one line.
+#[test]
+fn a_lexicon_file_extends_or_replaces_the_builtin_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("terms.txt");
+    fs::write(&file, "# ours\n加微信\n").unwrap();
+    let file = file.to_str().unwrap();
+    let sql = "SELECT array_to_string(sensitive_hits('请加微信, 稳赚'), '|') AS hits";
+    let extended = callsql(&["--lexicon", file, "--format", "csv", "-c", sql], &[]);
+    assert_eq!(stdout(&extended), "hits\n加微信|稳赚\n");
+    let replaced = callsql(
+        &[
+            "--lexicon",
+            file,
+            "--lexicon-mode",
+            "replace",
+            "--format",
+            "csv",
+            "-c",
+            sql,
+        ],
+        &[],
+    );
+    assert_eq!(stdout(&replaced), "hits\n加微信\n");
+    let from_env = callsql(
+        &["--format", "csv", "-c", sql],
+        &[("CALLSQL_LEXICON", file)],
+    );
+    assert_eq!(stdout(&from_env), "hits\n加微信|稳赚\n");
+    let builtin = callsql(&["--format", "csv", "-c", sql], &[]);
+    assert_eq!(stdout(&builtin), "hits\n稳赚\n");
+
+    let missing = dir.path().join("missing.txt");
+    let output = callsql(&["--lexicon", missing.to_str().unwrap(), "-c", sql], &[]);
+    assert_one_line_error(&output, &["cannot read lexicon", "missing.txt"]);
+    let empty = dir.path().join("empty.txt");
+    fs::write(&empty, "# nothing here\n\n").unwrap();
+    let output = callsql(&["--lexicon", empty.to_str().unwrap(), "-c", sql], &[]);
+    assert_one_line_error(&output, &["has no terms"]);
+}

@@ -156,3 +156,195 @@ fn rfm_scores_keep_ties_together_and_do_not_depend_on_parallelism() {
         "one row per customer with orders"
     );
 }
+
+/// The one value of a one-row, one-column result table.
+fn cell(table: &str) -> String {
+    let line = table
+        .lines()
+        .nth(3)
+        .unwrap_or_else(|| panic!("one row expected:\n{table}"));
+    line.trim_matches(|c| c == '|' || c == ' ').to_string()
+}
+
+fn truth() -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(fixtures().join("truth.json")).unwrap()).unwrap()
+}
+
+/// Sorted, comma-separated strings of a JSON array, picking `key` from each object.
+fn truth_list(values: &serde_json::Value, key: Option<&str>) -> String {
+    let mut items: Vec<String> = values
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| key.map_or(v, |k| &v[k]).as_str().unwrap().to_string())
+        .collect();
+    items.sort();
+    items.join(",")
+}
+
+/// The subjects compliance_audit reports under `rule`, sorted and comma-separated.
+fn audit_subjects(rule: &str, params: &[(&str, &str)]) -> String {
+    cell(&over_canned(
+        "compliance_audit",
+        params,
+        2,
+        &format!(
+            "SELECT coalesce(string_agg(DISTINCT subject, ',' ORDER BY subject), '') FROM result WHERE rule = '{rule}'"
+        ),
+    ))
+}
+
+/// compliance_audit finds what the generator planted (truth.json): every sensitive
+/// transcript and no other, every banned caller number, the calls outside 08–21 Shanghai,
+/// the calls to regulator-listed numbers, the re-dials after a callee's own request, the
+/// campaign over the TSR limit, and exactly the numbers the switch refused.
+#[test]
+fn compliance_audit_finds_the_planted_violations() {
+    let truth = truth();
+    assert_eq!(
+        audit_subjects("sensitive_transcript", &[]),
+        truth_list(&truth["sensitive_transcripts"]["calls"], Some("call_id"))
+    );
+    assert_eq!(
+        audit_subjects("caller_number_blocked", &[]),
+        truth_list(&truth["banned_numbers"], Some("caller_number"))
+    );
+    assert_eq!(
+        audit_subjects("abandon_rate_over_limit", &[]),
+        truth_list(&truth["campaigns_over_tsr_abandon_limit"], None)
+    );
+    let counts = over_canned(
+        "compliance_audit",
+        &[],
+        2,
+        "SELECT concat(count(*) FILTER (WHERE rule = 'outside_calling_window'), ',', \
+         count(*) FILTER (WHERE rule = 'dnc_listed_number')) FROM result",
+    );
+    assert_eq!(
+        cell(&counts),
+        format!(
+            "{},{}",
+            truth["calling_window"]["calls_outside"],
+            truth["dnc"]["calls_to_regulator_listed_numbers"]
+        )
+    );
+    // The generator lists the same campaign's re-dials after a request; the audit also
+    // finds other campaigns calling the number, since the dnc list binds them all.
+    let after_request = audit_subjects("after_dnc_request", &[]);
+    for call in truth["dnc"]["calls_after_request"].as_array().unwrap() {
+        let call = call.as_str().unwrap();
+        assert!(
+            after_request.split(',').any(|c| c == call),
+            "{call} not reported"
+        );
+    }
+    // Numbers no numbering plan allows are those the switch refused as invalid_number.
+    let refused = query(
+        fixtures().to_str().unwrap(),
+        "SELECT string_agg(DISTINCT callee_number, ',' ORDER BY callee_number) FROM calls \
+         WHERE disposition = 'invalid_number'",
+    );
+    assert_eq!(
+        audit_subjects("invalid_number_dialled", &[]),
+        cell(&refused)
+    );
+}
+
+/// Parameters change the audit: a window 00:00–24:00 allows every call, Ofcom looks at
+/// days rather than the whole period, and `since`/`until` bound what is audited.
+#[test]
+fn compliance_audit_parameters_change_what_is_flagged() {
+    assert_eq!(
+        audit_subjects(
+            "outside_calling_window",
+            &[("start_hour", "0"), ("end_hour", "24")]
+        ),
+        ""
+    );
+    let ofcom_days = over_canned(
+        "compliance_audit",
+        &[("regime", "ofcom")],
+        2,
+        "SELECT count(*) FROM result WHERE rule = 'abandon_rate_over_limit' AND subject = 'cmp003'",
+    );
+    assert!(
+        cell(&ofcom_days).parse::<u32>().unwrap() > 1,
+        "{ofcom_days}"
+    );
+    let outside_first_day = over_canned(
+        "compliance_audit",
+        &[("since", "2025-06-01"), ("until", "2025-06-01")],
+        2,
+        "SELECT count(*) FROM result WHERE occurred_at >= TIMESTAMP '2025-06-01T16:00:00Z' \
+         AND rule <> 'abandon_rate_over_limit'",
+    );
+    assert_eq!(cell(&outside_first_day), "0");
+}
+
+/// number_health marks exactly the planted banned numbers as blocked, first blocked no
+/// earlier than the planted ban, and before the bans (until 2025-06-05) it already marks
+/// all three at risk.
+#[test]
+fn number_health_marks_the_banned_numbers() {
+    let truth = truth();
+    let banned = truth_list(&truth["banned_numbers"], Some("caller_number"));
+    let blocked = over_canned(
+        "number_health",
+        &[],
+        2,
+        "SELECT string_agg(caller_number, ',' ORDER BY caller_number) FROM result WHERE status = 'blocked'",
+    );
+    assert_eq!(cell(&blocked), banned);
+    for number in truth["banned_numbers"].as_array().unwrap() {
+        let first = over_canned(
+            "number_health",
+            &[],
+            2,
+            &format!(
+                "SELECT first_blocked_at >= TIMESTAMP '{}' FROM result WHERE caller_number = '{}'",
+                number["banned_at"].as_str().unwrap(),
+                number["caller_number"].as_str().unwrap()
+            ),
+        );
+        assert_eq!(cell(&first), "true", "{number}");
+    }
+    let before = over_canned(
+        "number_health",
+        &[("until", "2025-06-05")],
+        2,
+        "SELECT string_agg(caller_number, ',' ORDER BY caller_number) FROM result WHERE status = 'at risk'",
+    );
+    for number in banned.split(',') {
+        assert!(
+            cell(&before).contains(number),
+            "{number} not at risk before its ban: {before}"
+        );
+    }
+}
+
+/// staffing_plan gives one row per local hour, and each hour's agents meet the service
+/// level and the occupancy cap while one agent fewer would not (checked with the
+/// functions the plan is built from, against the same inputs).
+#[test]
+fn staffing_plan_meets_its_targets_with_the_fewest_agents() {
+    let check = over_canned(
+        "staffing_plan",
+        &[
+            ("target_sl", "0.9"),
+            ("target_s", "15"),
+            ("max_occupancy", "0.5"),
+        ],
+        2,
+        "SELECT concat(count(*), ',', count(DISTINCT hour), ',', \
+           count(*) FILTER (WHERE service_level >= 0.9 AND occupancy <= 0.5), ',', \
+           count(*) FILTER (WHERE agents = 1 OR service_level(calls_per_day, 3600, aht_s, agents - 1, 15) < 0.9 \
+                            OR erlangs / (agents - 1) > 0.5), ',', \
+           count(*) FILTER (WHERE hour BETWEEN 0 AND 23)) FROM result",
+    );
+    let counts = cell(&check);
+    let values: Vec<&str> = counts.split(',').collect();
+    assert!(
+        values.iter().all(|v| *v == values[0]) && values[0] != "0",
+        "{check}"
+    );
+}

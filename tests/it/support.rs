@@ -137,9 +137,11 @@ pub fn over_canned(name: &str, params: &[(&str, &str)], partitions: usize, sql: 
             .dataframe(&ctx, &params)
             .await
             .unwrap();
-        let schema = frame.schema().as_arrow().clone();
+        let planned = Arc::new(frame.schema().as_arrow().clone());
         let batches = frame.collect().await.unwrap();
-        let table = MemTable::try_new(Arc::new(schema), vec![batches]).unwrap();
+        // The executed schema can differ from the planned one in nullability (UNION ALL).
+        let schema = batches.first().map_or(planned, |batch| batch.schema());
+        let table = MemTable::try_new(schema, vec![batches]).unwrap();
         ctx.register_table("result", Arc::new(table)).unwrap();
         let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
         pretty_format_batches(&batches).unwrap().to_string()

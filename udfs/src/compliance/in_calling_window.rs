@@ -1,25 +1,21 @@
 //! `in_calling_window(ts, tz, start_hour, end_hour)`: whether a call was placed inside the
 //! permitted calling hours of the callee's local time.
 
-use std::collections::HashMap;
-use std::str::FromStr;
 use std::sync::Arc;
 
-use chrono::{DateTime, Offset, TimeZone};
-use datafusion::arrow::array::timezone::Tz;
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
+use datafusion::arrow::array::{Array, AsArray, BooleanArray};
 use datafusion::arrow::datatypes::{
     DataType, Field, FieldRef, Float64Type, TimestampMillisecondType,
 };
-use datafusion::common::{Result, exec_err, plan_err};
+use datafusion::common::Result;
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDFImpl, Signature,
     Volatility,
 };
 use datafusion_macros::user_doc;
 
+use super::local_time::{MS_PER_HOUR, Zones, check_literal_zone, local_ms_of_day};
 use crate::common::args::{self, ArgKind, Param};
-use crate::common::strings::Strings;
 
 #[user_doc(
     doc_section(label = "Compliance"),
@@ -66,25 +62,6 @@ const PARAMS: &[Param] = &[
     Param::column("end_hour", ArgKind::Number),
 ];
 
-const MS_PER_DAY: i64 = 86_400_000;
-const MS_PER_HOUR: f64 = 3_600_000.0;
-
-/// The zone named `name`, or the message that says it is unknown.
-fn parse_zone(name: &str) -> std::result::Result<Tz, String> {
-    Tz::from_str(name).map_err(|_| {
-        format!(
-            "in_calling_window: unknown time zone '{name}'; expected an IANA name such as 'Asia/Shanghai' or an offset such as '+08:00'"
-        )
-    })
-}
-
-/// Milliseconds since local midnight of the UTC instant `ms` in `zone`.
-fn local_ms_of_day(zone: &Tz, ms: i64) -> Option<i64> {
-    let utc = DateTime::from_timestamp_millis(ms)?.naive_utc();
-    let offset = zone.offset_from_utc_datetime(&utc).fix().local_minus_utc();
-    Some((ms + i64::from(offset) * 1000).rem_euclid(MS_PER_DAY))
-}
-
 /// Whether a local time of day lies in [start, end) hours, wrapping midnight when start > end.
 fn in_window(ms_of_day: i64, start_hour: f64, end_hour: f64) -> Option<bool> {
     let valid = |hour: f64| (0.0..=24.0).contains(&hour);
@@ -97,35 +74,6 @@ fn in_window(ms_of_day: i64, start_hour: f64, end_hour: f64) -> Option<bool> {
     } else {
         hour >= start_hour || hour < end_hour
     })
-}
-
-/// The zone of each row: parsed once when it is a constant, once per distinct name when
-/// it is a column.
-enum Zones<'a> {
-    One(Option<Tz>),
-    PerRow {
-        names: Strings<'a>,
-        parsed: HashMap<&'a str, Tz>,
-    },
-}
-
-impl<'a> Zones<'a> {
-    fn get(&mut self, row: usize) -> Result<Option<Tz>> {
-        match self {
-            Zones::One(zone) => Ok(*zone),
-            Zones::PerRow { names, parsed } => {
-                let Some(name) = names.get(row) else {
-                    return Ok(None);
-                };
-                if let Some(zone) = parsed.get(name) {
-                    return Ok(Some(*zone));
-                }
-                let zone = parse_zone(name).or_else(|message| exec_err!("{message}"))?;
-                parsed.insert(name, zone);
-                Ok(Some(zone))
-            }
-        }
-    }
 }
 
 impl ScalarUDFImpl for InCallingWindow {
@@ -146,12 +94,7 @@ impl ScalarUDFImpl for InCallingWindow {
     }
 
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
-        if let Some(Some(zone)) = args.scalar_arguments.get(1)
-            && let Some(Some(name)) = zone.try_as_str()
-            && let Err(message) = parse_zone(name)
-        {
-            return plan_err!("{message}");
-        }
+        check_literal_zone(args.scalar_arguments.get(1))?;
         Ok(Arc::new(Field::new(self.name(), DataType::Boolean, true)))
     }
 
@@ -165,21 +108,7 @@ impl ScalarUDFImpl for InCallingWindow {
             starts.as_primitive::<Float64Type>(),
             ends.as_primitive::<Float64Type>(),
         );
-        let zone_names: ArrayRef;
-        let mut zones = match &args.args[1] {
-            ColumnarValue::Scalar(scalar) => Zones::One(match scalar.try_as_str().flatten() {
-                Some(name) => Some(parse_zone(name).or_else(|message| exec_err!("{message}"))?),
-                None if scalar.is_null() => None,
-                None => return exec_err!("in_calling_window: tz must be a string, got {scalar}"),
-            }),
-            ColumnarValue::Array(array) => {
-                zone_names = plain_strings(array)?;
-                Zones::PerRow {
-                    names: Strings::new(zone_names.as_ref())?,
-                    parsed: HashMap::new(),
-                }
-            }
-        };
+        let mut zones = Zones::new(self.name(), &args.args[1])?;
         let mut result = Vec::with_capacity(rows);
         for row in 0..rows {
             let value = match zones.get(row)? {
@@ -201,43 +130,9 @@ impl ScalarUDFImpl for InCallingWindow {
     }
 }
 
-/// A string column without dictionary encoding.
-fn plain_strings(array: &ArrayRef) -> Result<ArrayRef> {
-    match array.data_type() {
-        DataType::Dictionary(_, value) => Ok(datafusion::arrow::compute::cast(array, value)?),
-        _ => Ok(Arc::clone(array)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn local(zone: &str, utc: &str) -> i64 {
-        let ms = DateTime::parse_from_rfc3339(utc)
-            .unwrap()
-            .timestamp_millis();
-        local_ms_of_day(&parse_zone(zone).unwrap(), ms).unwrap()
-    }
-
-    #[test]
-    fn local_time_follows_the_zone_and_daylight_saving() {
-        // 13:30 UTC is 21:30 in Shanghai (UTC+8, no DST).
-        assert_eq!(
-            local("Asia/Shanghai", "2025-06-01T13:30:00Z"),
-            21 * 3_600_000 + 1_800_000
-        );
-        // New York is UTC-4 in June (EDT) and UTC-5 in January (EST).
-        assert_eq!(
-            local("America/New_York", "2025-06-01T13:00:00Z"),
-            9 * 3_600_000
-        );
-        assert_eq!(
-            local("America/New_York", "2025-01-15T13:00:00Z"),
-            8 * 3_600_000
-        );
-        assert_eq!(local("+08:00", "2025-06-01T20:00:00Z"), 4 * 3_600_000);
-    }
 
     #[test]
     fn windows_include_the_start_exclude_the_end_and_may_wrap() {
@@ -254,14 +149,5 @@ mod tests {
         assert_eq!(in_window(hour(12.0), 0.0, 24.0), Some(true));
         assert_eq!(in_window(hour(12.0), -1.0, 21.0), None);
         assert_eq!(in_window(hour(12.0), 8.0, f64::NAN), None);
-    }
-
-    #[test]
-    fn unknown_zones_are_named_in_the_error() {
-        let error = parse_zone("Mars/Olympus").unwrap_err();
-        assert!(
-            error.contains("unknown time zone 'Mars/Olympus'"),
-            "{error}"
-        );
     }
 }

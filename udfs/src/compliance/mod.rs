@@ -11,6 +11,8 @@ use crate::common::text::text;
 mod in_calling_window;
 mod is_compliant;
 mod lexicon;
+mod local_hour;
+mod local_time;
 mod sensitive_hits;
 
 pub use lexicon::Lexicon;
@@ -24,5 +26,6 @@ pub(crate) fn scalar_functions(lexicon: &Arc<Lexicon>) -> Vec<Arc<ScalarUDF>> {
         text(sensitive_hits::SensitiveHits::new(Arc::clone(lexicon))),
         text(is_compliant::IsCompliant::new(Arc::clone(lexicon))),
         Arc::new(ScalarUDF::from(in_calling_window::InCallingWindow::new())),
+        Arc::new(ScalarUDF::from(local_hour::LocalHour::new())),
     ]
 }
