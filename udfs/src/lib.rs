@@ -1,9 +1,10 @@
 //! callsql's SQL functions for outbound-calling and telemarketing analytics.
 //!
-//! The crate depends on DataFusion only, so the same functions can be registered on a
-//! local `SessionContext`, on a `SessionState`, or on the executors of a distributed
-//! engine. There is no global state: whatever a function needs (a lexicon, a threshold)
-//! is passed in when it is constructed and lives in its struct.
+//! The crate depends on DataFusion (and a few maintained crates for the maths, phone
+//! metadata and text matching), never on the CLI, so the same functions can be registered
+//! on a local `SessionContext`, on a `SessionState`, or on the executors of a distributed
+//! engine. There is no global configuration: whatever a function needs (a lexicon, a
+//! threshold) is passed in when it is constructed (`Config`) and lives in its struct.
 
 use std::sync::Arc;
 
