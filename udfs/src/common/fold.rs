@@ -11,9 +11,11 @@ pub(crate) fn fold_width(c: char) -> char {
     }
 }
 
-/// Whether `fold_width` changes any character of `text`.
-pub(crate) fn has_full_width(text: &str) -> bool {
-    text.chars().any(|c| fold_width(c) != c)
+/// Whether `fold_width` changes any character of `text`, or `text` has an ASCII capital
+/// (which case-insensitive matching lowers).
+pub(crate) fn needs_folding(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_ascii_uppercase() || fold_width(c) != c)
 }
 
 #[cfg(test)]
@@ -27,8 +29,9 @@ mod tests {
             .map(fold_width)
             .collect();
         assert_eq!(folded, "138-1234 ABc%");
-        assert!(has_full_width("１"));
-        assert!(!has_full_width("保证收益 100%"));
+        assert!(needs_folding("１"));
+        assert!(needs_folding("VIP"));
+        assert!(!needs_folding("保证收益 100% vip"));
     }
 
     #[test]

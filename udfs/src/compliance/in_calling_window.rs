@@ -4,9 +4,7 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, AsArray, BooleanArray};
-use datafusion::arrow::datatypes::{
-    DataType, Field, FieldRef, Float64Type, TimestampMillisecondType,
-};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type};
 use datafusion::common::Result;
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDFImpl, Signature,
@@ -14,7 +12,7 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::local_time::{MS_PER_HOUR, Zones, check_literal_zone, local_ms_of_day};
+use super::local_time::{MS_PER_HOUR, check_literal_zone, local_times_of_day};
 use crate::common::args::{self, ArgKind, Param};
 
 #[user_doc(
@@ -100,29 +98,23 @@ impl ScalarUDFImpl for InCallingWindow {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let rows = args.number_rows;
-        let arrays = |i: usize| args.args[i].to_array(rows);
-        let timestamps = arrays(0)?;
-        let timestamps = timestamps.as_primitive::<TimestampMillisecondType>();
-        let (starts, ends) = (arrays(2)?, arrays(3)?);
+        let local_times = local_times_of_day(self.name(), &args.args[0], &args.args[1], rows)?;
+        let (starts, ends) = (args.args[2].to_array(rows)?, args.args[3].to_array(rows)?);
         let (starts, ends) = (
             starts.as_primitive::<Float64Type>(),
             ends.as_primitive::<Float64Type>(),
         );
-        let mut zones = Zones::new(self.name(), &args.args[1])?;
-        let mut result = Vec::with_capacity(rows);
-        for row in 0..rows {
-            let value = match zones.get(row)? {
-                Some(zone)
-                    if timestamps.is_valid(row) && starts.is_valid(row) && ends.is_valid(row) =>
-                {
-                    local_ms_of_day(&zone, timestamps.value(row))
-                        .and_then(|ms| in_window(ms, starts.value(row), ends.value(row)))
-                }
-                _ => None,
-            };
-            result.push(value);
-        }
-        Ok(ColumnarValue::Array(Arc::new(BooleanArray::from(result))))
+        let result: BooleanArray = local_times
+            .into_iter()
+            .enumerate()
+            .map(|(row, local)| {
+                let bounded = starts.is_valid(row) && ends.is_valid(row);
+                local
+                    .filter(|_| bounded)
+                    .and_then(|ms| in_window(ms, starts.value(row), ends.value(row)))
+            })
+            .collect();
+        Ok(ColumnarValue::Array(Arc::new(result)))
     }
 
     fn documentation(&self) -> Option<&Documentation> {

@@ -8,7 +8,7 @@ use std::hash::{Hash, Hasher};
 use aho_corasick::{AhoCorasick, MatchKind};
 use datafusion::common::{DataFusionError, Result};
 
-use crate::common::fold::{fold_width, has_full_width};
+use crate::common::fold::{fold_width, needs_folding};
 
 /// The lexicon that ships with callsql (sources in the file).
 const BUILTIN: &str = include_str!("default_lexicon.txt");
@@ -105,7 +105,7 @@ fn fold(text: &str) -> String {
 
 /// `text` folded, borrowing it when folding would not change it.
 fn fold_if_needed(text: &str) -> std::borrow::Cow<'_, str> {
-    if has_full_width(text) || text.bytes().any(|b| b.is_ascii_uppercase()) {
+    if needs_folding(text) {
         std::borrow::Cow::Owned(fold(text))
     } else {
         std::borrow::Cow::Borrowed(text)

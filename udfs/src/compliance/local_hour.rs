@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, AsArray, Int32Array};
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, TimestampMillisecondType};
+use datafusion::arrow::array::Int32Array;
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::Result;
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDFImpl, Signature,
@@ -12,7 +12,7 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::local_time::{MS_PER_HOUR, Zones, check_literal_zone, local_ms_of_day};
+use super::local_time::{MS_PER_HOUR, check_literal_zone, local_times_of_day};
 use crate::common::args::{self, ArgKind, Param};
 
 #[user_doc(
@@ -68,21 +68,13 @@ impl ScalarUDFImpl for LocalHour {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let timestamps = args.args[0].to_array(args.number_rows)?;
-        let timestamps = timestamps.as_primitive::<TimestampMillisecondType>();
-        let mut zones = Zones::new(self.name(), &args.args[1])?;
-        let mut hours = Vec::with_capacity(args.number_rows);
-        for row in 0..args.number_rows {
-            let hour = match zones.get(row)? {
-                Some(zone) if timestamps.is_valid(row) => {
-                    local_ms_of_day(&zone, timestamps.value(row))
-                        .map(|ms| (ms as f64 / MS_PER_HOUR) as i32)
-                }
-                _ => None,
-            };
-            hours.push(hour);
-        }
-        Ok(ColumnarValue::Array(Arc::new(Int32Array::from(hours))))
+        let local_times =
+            local_times_of_day(self.name(), &args.args[0], &args.args[1], args.number_rows)?;
+        let hours: Int32Array = local_times
+            .into_iter()
+            .map(|local| local.map(|ms| (ms as f64 / MS_PER_HOUR) as i32))
+            .collect();
+        Ok(ColumnarValue::Array(Arc::new(hours)))
     }
 
     fn documentation(&self) -> Option<&Documentation> {

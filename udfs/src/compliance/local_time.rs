@@ -6,10 +6,10 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use chrono::{DateTime, Offset, TimeZone};
-use datafusion::arrow::array::ArrayRef;
 use datafusion::arrow::array::timezone::Tz;
+use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, TimestampMillisecondType};
 use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
 use datafusion::logical_expr::ColumnarValue;
 
@@ -28,15 +28,38 @@ pub(crate) fn parse_zone(name: &str) -> std::result::Result<Tz, String> {
 }
 
 /// Milliseconds since local midnight of the UTC instant `ms` in `zone`.
-pub(crate) fn local_ms_of_day(zone: &Tz, ms: i64) -> Option<i64> {
+fn local_ms_of_day(zone: &Tz, ms: i64) -> Option<i64> {
     let utc = DateTime::from_timestamp_millis(ms)?.naive_utc();
     let offset = zone.offset_from_utc_datetime(&utc).fix().local_minus_utc();
     Some((ms + i64::from(offset) * 1000).rem_euclid(MS_PER_DAY))
 }
 
+/// Milliseconds since local midnight of each row's instant `ts` in its zone `tz`; None
+/// where either is NULL. A timestamp without a zone is read as UTC.
+pub(crate) fn local_times_of_day(
+    function: &str,
+    ts: &ColumnarValue,
+    tz: &ColumnarValue,
+    rows: usize,
+) -> Result<Vec<Option<i64>>> {
+    let timestamps = ts.to_array(rows)?;
+    let timestamps = timestamps.as_primitive::<TimestampMillisecondType>();
+    let mut zones = Zones::new(function, tz)?;
+    (0..rows)
+        .map(|row| {
+            Ok(match zones.get(row)? {
+                Some(zone) if timestamps.is_valid(row) => {
+                    local_ms_of_day(&zone, timestamps.value(row))
+                }
+                _ => None,
+            })
+        })
+        .collect()
+}
+
 /// The zone of each row: parsed once when it is a constant, once per distinct name when
 /// it is a column.
-pub(crate) enum Zones {
+enum Zones {
     One(Option<Tz>),
     PerRow {
         names: ArrayRef,
@@ -46,7 +69,7 @@ pub(crate) enum Zones {
 
 impl Zones {
     /// The zones of the argument `tz` of `function`.
-    pub(crate) fn new(function: &str, tz: &ColumnarValue) -> Result<Self> {
+    fn new(function: &str, tz: &ColumnarValue) -> Result<Self> {
         match tz {
             ColumnarValue::Scalar(scalar) => match scalar.try_as_str() {
                 Some(Some(name)) => Ok(Zones::One(Some(zone_or_error(name)?))),
@@ -64,7 +87,7 @@ impl Zones {
     }
 
     /// The zone of `row`; None when its name is NULL.
-    pub(crate) fn get(&mut self, row: usize) -> Result<Option<Tz>> {
+    fn get(&mut self, row: usize) -> Result<Option<Tz>> {
         match self {
             Zones::One(zone) => Ok(*zone),
             Zones::PerRow { names, parsed } => {

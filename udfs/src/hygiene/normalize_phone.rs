@@ -1,6 +1,7 @@
 //! `normalize_phone(phone [, region])`: a stored number in E.164 form, validated by
 //! libphonenumber's metadata (the `phonenumber` crate).
 
+use std::fmt::Write;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use datafusion::arrow::array::StringBuilder;
@@ -80,7 +81,9 @@ impl TextFunction for NormalizePhone {
             // Eleven ASCII digits: valid UTF-8.
             let digits = std::str::from_utf8(&digits).unwrap_or_default();
             if mobile_block_is_valid(digits) {
-                out.append_value(format!("+86{digits}"));
+                // Writing into the builder completes its pending value; cannot fail.
+                let _ = write!(out, "+86{digits}");
+                out.append_value("");
             } else {
                 out.append_null();
             }
