@@ -348,3 +348,148 @@ fn staffing_plan_meets_its_targets_with_the_fewest_agents() {
         "{check}"
     );
 }
+
+/// kpi_overview equals every KPI's DESIGN.md definition written out in DuckDB 2.0 SQL over
+/// the same files (FILTER counts, `count(DISTINCT …)` for ban_rate, a nested GROUP BY for
+/// repeat_rate, Ofcom's D = A − A·AM/(AM + L)), rounded to 9 places:
+///
+/// ```sql
+/// count(*) FILTER (WHERE disposition IN ('answered','abandoned'))::double
+///   / count(disposition) AS connect_rate,
+/// avg(coalesce(talk_s,0) + coalesce(hold_s,0) + coalesce(acw_s,0)) FILTER (WHERE talk_s > 0) AS aht_s,
+/// count(DISTINCT caller_number) FILTER (WHERE disposition = 'blocked')::double
+///   / count(DISTINCT caller_number) AS ban_rate, …
+/// ```
+#[test]
+fn kpi_overview_matches_the_definitions_computed_by_duckdb() {
+    let rows = over_canned(
+        "kpi_overview",
+        &[],
+        2,
+        "SELECT concat_ws(' | ', campaign_id, attempts, round(connect_rate, 9), round(avg_talk_s, 9), \
+           round(aht_s, 9), round(intent_accuracy, 9), round(effective_rate, 9), round(transfer_rate, 9), \
+           round(reject_rate, 9), round(early_hangup_rate, 9), round(ban_rate, 9), round(conversion_rate, 9), \
+           round(callback_conversion_rate, 9), round(abandon_rate_tsr, 9), round(abandon_rate_ofcom, 9), \
+           round(csat, 9), round(nps, 9), round(repeat_rate, 9)) AS kpis \
+         FROM result ORDER BY campaign_id",
+    );
+    let duckdb = [
+        "cmp001 | 4098 | 0.171059053 | 70.933477633 | 82.651515152 | 0.90625 | 0.626262626 | 0.157287157 | 0.123474866 | 0.122655123 | 0.090909091 | 0.054208274 | 0.136363636 | 0.011412268 | 0.0070609 | 0.166666667 | -67.676767677 | 0.746656761",
+        "cmp002 | 4445 | 0.359055118 | 90.928077889 | 107.607223618 | 0.880794702 | 0.699748744 | 0.210427136 | 0.099662542 | 0.096733668 | 0.0 | 0.152255639 | 0.204545455 | 0.002506266 | 0.00198906 | 0.254385965 | -61.316872428 | 0.569294178",
+        "cmp003 | 5847 | 0.246109116 | 83.784787472 | 98.00186428 | 0.862318841 | 0.673378076 | 0.181953766 | 0.115101762 | 0.11409396 | 0.0 | 0.124391939 | 0.179104478 | 0.068102849 | 0.047758285 | 0.261538462 | -62.31884058 | 0.678925035",
+        "cmp004 | 4160 | 0.193269231 | 76.397732997 | 88.077959698 | 0.914285714 | 0.653652393 | 0.151133501 | 0.113701923 | 0.103274559 | 0.166666667 | 0.085820896 | 0.096774194 | 0.012437811 | 0.00838223 | 0.161676647 | -74.226804124 | 0.717451524",
+        "cmp005 | 4653 | 0.247152375 | 87.401663748 | 102.580472855 | 0.820512821 | 0.698774081 | 0.198774081 | 0.105523318 | 0.092819615 | 0.1 | 0.18 | 0.245283019 | 0.006956522 | 0.004941322 | 0.244131455 | -64.285714286 | 0.659988552",
+        "cmp006 | 6797 | 0.217154627 | 78.574608577 | 90.938938053 | 0.904109589 | 0.654867257 | 0.163376447 | 0.119905841 | 0.101429544 | 0.0 | 0.086720867 | 0.137254902 | 0.004742547 | 0.003163127 | 0.20212766 | -78.199052133 | 0.68974042",
+    ];
+    let ours: Vec<String> = rows
+        .lines()
+        .skip(3)
+        .filter(|line| !line.starts_with('+'))
+        .map(|line| line.trim_matches(|c| c == '|' || c == ' ').to_string())
+        .collect();
+    assert_eq!(ours, duckdb, "{rows}");
+}
+
+/// The comma-separated checks of `sql` over canned query `name` on the fixtures, next to
+/// the same numbers computed from the calls table directly.
+fn checks(name: &str, params: &[(&str, &str)], over_result: &str, over_calls: &str) {
+    let ours = cell(&over_canned(name, params, 2, over_result));
+    let expected = cell(&query(fixtures().to_str().unwrap(), over_calls));
+    assert_eq!(ours, expected, "{name} {params:?}");
+}
+
+/// kpi_daily has one row per day; its attempts and successes add up to the table's; a
+/// campaign filter keeps that campaign's calls only.
+#[test]
+fn kpi_daily_has_one_row_per_day_and_adds_up() {
+    let over_result = "SELECT concat_ws(',', count(*), count(DISTINCT day), sum(attempts), sum(successes), \
+         count(*) FILTER (WHERE connect_rate BETWEEN 0 AND 1 AND abandon_rate BETWEEN 0 AND 1)) FROM result";
+    checks(
+        "kpi_daily",
+        &[],
+        over_result,
+        "SELECT concat_ws(',', count(DISTINCT dt), count(DISTINCT dt), count(*), \
+           count(*) FILTER (WHERE outcome = 'success'), count(DISTINCT dt)) FROM calls",
+    );
+    checks(
+        "kpi_daily",
+        &[("campaign", "cmp003"), ("since", "2025-06-05")],
+        over_result,
+        "SELECT concat_ws(',', count(DISTINCT dt), count(DISTINCT dt), count(*), \
+           count(*) FILTER (WHERE outcome = 'success'), count(DISTINCT dt)) FROM calls \
+         WHERE campaign_id = 'cmp003' AND dt >= DATE '2025-06-05'",
+    );
+}
+
+/// hourly_connect: one row per local hour dialled, counts that add up, every rate inside
+/// its Wilson interval, and rank 1 on the hour with the highest lower bound.
+#[test]
+fn hourly_connect_ranks_hours_by_their_wilson_lower_bound() {
+    checks(
+        "hourly_connect",
+        &[("tz", "+08:00")],
+        "SELECT concat_ws(',', count(*), sum(attempts), sum(live), \
+           count(*) FILTER (WHERE connect_lower <= connect_rate AND connect_rate <= connect_upper \
+                            AND success_lower <= success_rate AND success_rate <= success_upper), \
+           max(hour) FILTER (WHERE best_rank = 1) = \
+             first_value(hour ORDER BY connect_lower DESC)) FROM result",
+        "SELECT concat_ws(',', count(DISTINCT extract(hour FROM dialed_at + INTERVAL '8 hours')), count(*), \
+           count(*) FILTER (WHERE disposition IN ('answered', 'abandoned')), \
+           count(DISTINCT extract(hour FROM dialed_at + INTERVAL '8 hours')), true) FROM calls",
+    );
+}
+
+/// agent_performance: one row per agent with their team, calls that add up to the
+/// agent-handled calls, and min_calls leaving out the agents below it.
+#[test]
+fn agent_performance_covers_every_agent_once() {
+    let over_result = "SELECT concat_ws(',', count(*), count(DISTINCT agent_id), sum(calls), \
+         count(team), count(*) FILTER (WHERE transfer_share BETWEEN 0 AND 1)) FROM result";
+    checks(
+        "agent_performance",
+        &[],
+        over_result,
+        "SELECT concat_ws(',', count(DISTINCT agent_id), count(DISTINCT agent_id), count(agent_id), \
+           count(DISTINCT agent_id), count(DISTINCT agent_id)) FROM calls",
+    );
+    checks(
+        "agent_performance",
+        &[("min_calls", "45")],
+        over_result,
+        "SELECT concat_ws(',', count(*), count(*), sum(n), count(*), count(*)) FROM \
+         (SELECT agent_id, count(*) AS n FROM calls WHERE agent_id IS NOT NULL GROUP BY 1 HAVING count(*) >= 45)",
+    );
+}
+
+/// funnel_by_attempt: attempts beyond max_attempt fold into its row, the stages narrow,
+/// and the cumulative success share ends at 1.
+#[test]
+fn funnel_by_attempt_folds_late_attempts_and_narrows() {
+    checks(
+        "funnel_by_attempt",
+        &[("max_attempt", "3")],
+        "SELECT concat_ws(',', count(*), max(attempts) FILTER (WHERE attempt_no = 3), sum(successes), \
+           count(*) FILTER (WHERE attempts >= live AND live >= effective), \
+           max(cumulative_success_share)) FROM result",
+        "SELECT concat_ws(',', 3, count(*) FILTER (WHERE attempt_no >= 3), \
+           count(*) FILTER (WHERE outcome = 'success' AND disposition IN ('answered', 'abandoned')), 3, 1.0) \
+         FROM calls",
+    );
+}
+
+/// intent_confusion: the cells add up to the labelled calls, each label's shares to 1, and
+/// the accuracy column is intent_accuracy over the same calls.
+#[test]
+fn intent_confusion_adds_up_to_the_labelled_calls() {
+    checks(
+        "intent_confusion",
+        &[],
+        "SELECT concat_ws(',', sum(calls), count(DISTINCT labeled_intent), \
+           round(sum(share_of_label), 9) = count(DISTINCT labeled_intent), round(max(accuracy), 12), \
+           round(min(accuracy), 12), sum(calls) FILTER (WHERE labeled_intent = predicted_intent)) FROM result",
+        "SELECT concat_ws(',', count(labeled_intent), count(DISTINCT labeled_intent), true, \
+           round(intent_accuracy(predicted_intent, labeled_intent), 12), \
+           round(intent_accuracy(predicted_intent, labeled_intent), 12), \
+           count(*) FILTER (WHERE predicted_intent = labeled_intent)) FROM calls",
+    );
+}

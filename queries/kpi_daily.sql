@@ -1,0 +1,28 @@
+-- name: kpi_daily
+-- description: The daily trend of the headline KPIs: attempts, connect, conversion, abandon, talk time, AHT, effective and transfer rates, CSAT, NPS and revenue, per calendar day.
+-- param campaign VARCHAR = NULL: Only this campaign (NULL: all campaigns together).
+-- param since DATE = NULL: First day (NULL: from the start).
+-- param until DATE = NULL: Last day (NULL: to the end).
+--
+-- A day is the `dt` partition of the call (the dialler's calendar day). The rates are the
+-- catalogue functions, so each day's numbers equal kpi_overview's over that day alone.
+SELECT
+    dt AS day,
+    count(*) AS attempts,
+    connect_rate(disposition) AS connect_rate,
+    conversion_rate(disposition, outcome) AS conversion_rate,
+    abandon_rate(disposition) AS abandon_rate,
+    avg_talk_time(talk_s, disposition) AS avg_talk_s,
+    aht(talk_s, hold_s, acw_s) AS aht_s,
+    effective_rate(disposition, is_effective) AS effective_rate,
+    transfer_rate(disposition, transferred) AS transfer_rate,
+    csat(csat) AS csat,
+    nps(nps) AS nps,
+    count(*) FILTER (WHERE outcome = 'success') AS successes,
+    coalesce(sum(order_amount) FILTER (WHERE outcome = 'success'), 0) AS revenue
+FROM calls
+WHERE ($campaign IS NULL OR campaign_id = $campaign)
+  AND ($since IS NULL OR dt >= $since)
+  AND ($until IS NULL OR dt <= $until)
+GROUP BY dt
+ORDER BY dt;
