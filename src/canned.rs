@@ -18,23 +18,26 @@ use anyhow::{Context, Result, anyhow, bail};
 use chrono::NaiveDate;
 use datafusion::common::{ParamValues, ScalarValue};
 use datafusion::prelude::{DataFrame, SessionContext};
+use serde::{Serialize, Serializer};
 
 /// The queries shipped in `queries/`, as (file stem, text).
 const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/canned_queries.rs"));
 
 /// One canned query and its declared parameters.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct CannedQuery {
     pub name: String,
     pub description: String,
     pub params: Vec<QueryParam>,
+    #[serde(skip)]
     pub sql: String,
 }
 
 /// A declared parameter: `-- param NAME TYPE [= DEFAULT]: DESCRIPTION`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct QueryParam {
     pub name: String,
+    #[serde(rename = "type", serialize_with = "display")]
     pub param_type: ParamType,
     /// The default as written; `None` makes the parameter required.
     pub default: Option<String>,
@@ -112,6 +115,19 @@ impl fmt::Display for QueryParam {
         }
         Ok(())
     }
+}
+
+/// The listing of `callsql queries` and `\dq`: each query, its description and its
+/// parameters.
+pub fn describe(queries: &[CannedQuery]) -> String {
+    let mut text = String::new();
+    for query in queries {
+        text.push_str(&format!("{}\n    {}\n", query.name, query.description));
+        for param in &query.params {
+            text.push_str(&format!("    --param {param}: {}\n", param.description));
+        }
+    }
+    text
 }
 
 /// Every canned query shipped with callsql, by name.
@@ -250,6 +266,10 @@ impl CannedQuery {
         let list: Vec<String> = self.params.iter().map(ToString::to_string).collect();
         format!("parameters: {}", list.join(", "))
     }
+}
+
+fn display<S: Serializer>(value: &ParamType, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(value)
 }
 
 /// `NAME TYPE [= DEFAULT]: DESCRIPTION`.

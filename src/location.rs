@@ -65,11 +65,14 @@ impl Location {
         }
     }
 
-    /// The object path of `relative` inside this location, for a store from [`Self::object_store`].
+    /// The object path of `relative` inside this location (of the location itself when
+    /// `relative` is empty), for a store from [`Self::object_store`].
     pub fn object_path(&self, relative: &str) -> Result<ObjectPath> {
         let full = match self {
+            Location::Local(path) if relative.is_empty() => path.display().to_string(),
             Location::Local(path) => path.join(relative).display().to_string(),
             Location::S3 { prefix, .. } if prefix.is_empty() => relative.to_string(),
+            Location::S3 { prefix, .. } if relative.is_empty() => prefix.clone(),
             Location::S3 { prefix, .. } => format!("{prefix}/{relative}"),
         };
         ObjectPath::parse(full.trim_start_matches('/'))

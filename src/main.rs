@@ -7,8 +7,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use callsql::canned;
-use callsql::format::{OutputFormat, print_batches};
+use callsql::error::one_line;
+use callsql::format::OutputFormat;
+use callsql::output::{self, Sink};
+use callsql::{canned, catalogue, repl};
 use callsql::generator::{GenOptions, generate};
 use callsql::location::Location;
 use callsql::session::{self, LexiconMode, Options};
@@ -28,9 +30,9 @@ struct Cli {
     /// Data root holding the canonical tables: a directory or s3://bucket/prefix.
     #[arg(long, global = true, env = "CALLSQL_DATA")]
     data: Option<String>,
-    /// How to print result rows.
-    #[arg(long, global = true, value_enum, default_value_t)]
-    format: OutputFormat,
+    /// How to print result rows [default: table, or what the --out file's extension names].
+    #[arg(long, global = true, value_enum)]
+    format: Option<OutputFormat>,
     /// Compliance lexicon for sensitive_hits and is_compliant: a file with one term per
     /// line (`#` comments).
     #[arg(long, global = true, env = "CALLSQL_LEXICON", value_name = "FILE")]
@@ -44,7 +46,8 @@ struct Cli {
         default_value_t
     )]
     lexicon_mode: LexiconMode,
-    /// Run the given SQL (one or more statements separated by `;`) and exit.
+    /// Run the given SQL (one or more statements separated by `;`) and exit. Without it
+    /// and without a subcommand, callsql opens the interactive prompt.
     #[arg(
         short = 'c',
         long = "command",
@@ -66,6 +69,17 @@ enum Command {
     Run(RunArgs),
     /// List the canned queries with their parameters.
     Queries,
+    /// List callsql's SQL functions with their documentation.
+    Functions(FunctionsArgs),
+    /// The interactive prompt (also what `callsql` alone opens).
+    Repl,
+}
+
+#[derive(clap::Args)]
+struct FunctionsArgs {
+    /// Only functions whose name contains this text, or matches it as a glob (`*_rate`);
+    /// one function is shown with its whole documentation.
+    pattern: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -75,6 +89,10 @@ struct RunArgs {
     /// A parameter value, NAME=VALUE; repeat for each parameter.
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
     params: Vec<(String, String)>,
+    /// Write the result to this file (a local path or s3://bucket/key) instead of stdout.
+    /// The file appears only when the whole result is written.
+    #[arg(long, value_name = "URL")]
+    out: Option<String>,
 }
 
 fn parse_param(text: &str) -> Result<(String, String), String> {
@@ -141,19 +159,7 @@ fn main() -> ExitCode {
 
 /// Errors are one line on stderr, whatever layers they passed through.
 fn fail(error: &anyhow::Error) -> ExitCode {
-    // DataFusion errors often repeat their source in their own message: print each cause once.
-    let mut message = String::new();
-    for cause in error.chain() {
-        let text = cause.to_string();
-        if !message.contains(&text) {
-            if !message.is_empty() {
-                message.push_str(": ");
-            }
-            message.push_str(&text);
-        }
-    }
-    let line = message.split_whitespace().collect::<Vec<_>>().join(" ");
-    eprintln!("error: {line}");
+    eprintln!("error: {}", one_line(error));
     ExitCode::FAILURE
 }
 
@@ -169,14 +175,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Gen(args)) => generate_data(args).await,
         Some(Command::Test(args)) => test(args, &options).await,
         Some(Command::Run(args)) => run_query(args, &options, cli.format).await,
-        Some(Command::Queries) => list_queries(),
+        Some(Command::Queries) => list_queries(cli.format),
+        Some(Command::Functions(args)) => list_functions(args, &options, cli.format).await,
+        Some(Command::Repl) => repl::run(&options, cli.format.unwrap_or_default()).await,
         None => match cli.command {
-            Some(sql) => execute(&sql, &options, cli.format).await,
-            None => {
-                bail!(
-                    "the interactive prompt is not available yet; run SQL with `callsql -c \"SELECT …\" --data DIR`, see `callsql --help`"
-                )
-            }
+            Some(sql) => execute(&sql, &options, cli.format.unwrap_or_default()).await,
+            None => repl::run(&options, cli.format.unwrap_or_default()).await,
         },
     }
 }
@@ -187,36 +191,118 @@ async fn execute(sql: &str, options: &Options, format: OutputFormat) -> Result<E
     if statements.is_empty() {
         bail!("no SQL statement given");
     }
-    let mut stdout = std::io::stdout().lock();
     for statement in statements {
         let plan = ctx.state().statement_to_plan(statement).await?;
-        let batches = ctx.execute_logical_plan(plan).await?.collect().await?;
-        print_batches(&mut stdout, &batches, format)?;
+        let stream = ctx.execute_logical_plan(plan).await?.execute_stream().await?;
+        let mut sink = Sink::stdout(format)?;
+        let progress = output::progress("running");
+        output::write_results(stream, format, &mut sink, None, &progress, interrupted()).await?;
     }
-    stdout.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
-async fn run_query(args: RunArgs, options: &Options, format: OutputFormat) -> Result<ExitCode> {
+/// Completes at the first Ctrl-C.
+async fn interrupted() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+async fn run_query(
+    args: RunArgs,
+    options: &Options,
+    format: Option<OutputFormat>,
+) -> Result<ExitCode> {
     let query = canned::find(&args.query)?;
-    // Parameters are checked before any data is opened.
+    let format = format
+        .or_else(|| args.out.as_deref().and_then(OutputFormat::from_path))
+        .unwrap_or_default();
+    // Parameters and the destination are checked before any data is opened.
     query.bind(&args.params)?;
+    let mut sink = match &args.out {
+        Some(out) => Sink::file(out)?,
+        None => Sink::stdout(format)?,
+    };
     let ctx = session::build(options).await?;
-    let batches = query.dataframe(&ctx, &args.params).await?.collect().await?;
-    let mut stdout = std::io::stdout().lock();
-    print_batches(&mut stdout, &batches, format)?;
-    stdout.flush()?;
+    let stream = query
+        .dataframe(&ctx, &args.params)
+        .await?
+        .execute_stream()
+        .await?;
+    let progress = output::progress(&query.name);
+    let rows =
+        output::write_results(stream, format, &mut sink, None, &progress, interrupted()).await?;
+    if args.out.is_some() {
+        eprintln!("wrote {rows} rows ({}) to {}", format.name(), sink.describe());
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-fn list_queries() -> Result<ExitCode> {
-    let mut stdout = std::io::stdout().lock();
-    for query in canned::builtin()? {
-        writeln!(stdout, "{}\n    {}", query.name, query.description)?;
-        for param in &query.params {
-            writeln!(stdout, "    --param {param}: {}", param.description)?;
-        }
+fn list_queries(format: Option<OutputFormat>) -> Result<ExitCode> {
+    let queries = canned::builtin()?;
+    let text = match listing_format(format)? {
+        Listing::Text => canned::describe(&queries),
+        Listing::Json => json_lines(&queries)?,
+    };
+    print_text(&text)
+}
+
+async fn list_functions(
+    args: FunctionsArgs,
+    options: &Options,
+    format: Option<OutputFormat>,
+) -> Result<ExitCode> {
+    let listing = listing_format(format)?;
+    // The catalogue is read from a session's registry; no tables are needed for it.
+    let ctx = session::build(&Options {
+        data: None,
+        ..options.clone()
+    })
+    .await?;
+    let pattern = args.pattern.as_deref();
+    let docs = catalogue::matching(catalogue::functions(&ctx.state()), pattern);
+    if docs.is_empty() {
+        bail!(
+            "no callsql function matches `{}`; `callsql functions` lists them all",
+            pattern.unwrap_or_default()
+        );
     }
+    let text = match listing {
+        Listing::Text => catalogue::render(&docs, pattern),
+        Listing::Json => json_lines(&docs)?,
+    };
+    print_text(&text)
+}
+
+enum Listing {
+    Text,
+    Json,
+}
+
+fn listing_format(format: Option<OutputFormat>) -> Result<Listing> {
+    match format.unwrap_or_default() {
+        OutputFormat::Table => Ok(Listing::Text),
+        OutputFormat::Json => Ok(Listing::Json),
+        other => bail!(
+            "a listing prints as table or json, not {}",
+            other.name()
+        ),
+    }
+}
+
+/// One JSON object per line, as `--format json` prints rows.
+fn json_lines<T: serde::Serialize>(items: &[T]) -> Result<String> {
+    let mut text = String::new();
+    for item in items {
+        text.push_str(&serde_json::to_string(item)?);
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+fn print_text(text: &str) -> Result<ExitCode> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
     stdout.flush()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -52,7 +52,8 @@ pub async fn build(options: &Options) -> Result<SessionContext> {
         .build();
     callsql_udfs::register_all_with(&mut state, &options.functions)
         .context("cannot register callsql functions")?;
-    let ctx = SessionContext::new_with_state(state);
+    // `SELECT … FROM 'file.parquet'` (or an s3:// URL) reads a file directly, as DuckDB does.
+    let ctx = SessionContext::new_with_state(state).enable_url_table();
     if let Some(data) = &options.data {
         tables::register_tables(&ctx, data).await?;
     }

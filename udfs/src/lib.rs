@@ -22,6 +22,17 @@ pub mod ranking;
 
 pub use compliance::Lexicon;
 
+/// The documentation sections of the catalogue, in the order the catalogue lists them.
+/// Every function of this crate documents itself under one of them.
+pub const DOC_SECTIONS: [&str; 6] = [
+    "Call KPIs",
+    "Customer value",
+    "Script ranking",
+    "Dialer and workforce",
+    "Lead hygiene",
+    "Compliance",
+];
+
 /// What the configurable functions are built with.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
@@ -75,32 +86,20 @@ pub fn register_all_with(registry: &mut dyn FunctionRegistry, config: &Config) -
 mod tests {
     use std::collections::HashSet;
 
+    use datafusion::logical_expr::Documentation;
+
     use super::*;
 
-    fn names_and_docs() -> Vec<(String, Option<String>)> {
+    fn names_and_docs() -> Vec<(String, Option<Documentation>)> {
         let scalar = all_scalar_functions(&Config::default())
             .into_iter()
-            .map(|f| {
-                (
-                    f.name().to_string(),
-                    f.documentation()
-                        .map(|d| d.sql_example.clone().unwrap_or_default()),
-                )
-            });
-        let aggregate = all_aggregate_functions().into_iter().map(|f| {
-            (
-                f.name().to_string(),
-                f.documentation()
-                    .map(|d| d.sql_example.clone().unwrap_or_default()),
-            )
-        });
-        let window = all_window_functions().into_iter().map(|f| {
-            (
-                f.name().to_string(),
-                f.documentation()
-                    .map(|d| d.sql_example.clone().unwrap_or_default()),
-            )
-        });
+            .map(|f| (f.name().to_string(), f.documentation().cloned()));
+        let aggregate = all_aggregate_functions()
+            .into_iter()
+            .map(|f| (f.name().to_string(), f.documentation().cloned()));
+        let window = all_window_functions()
+            .into_iter()
+            .map(|f| (f.name().to_string(), f.documentation().cloned()));
         scalar.chain(aggregate).chain(window).collect()
     }
 
@@ -119,8 +118,14 @@ mod tests {
     /// (DataFusion once shipped `bool_or` with `bool_and`'s documentation).
     #[test]
     fn every_function_is_documented_with_its_own_example() {
-        for (name, example) in names_and_docs() {
-            let example = example.unwrap_or_else(|| panic!("function {name} has no documentation"));
+        for (name, doc) in names_and_docs() {
+            let doc = doc.unwrap_or_else(|| panic!("function {name} has no documentation"));
+            assert!(
+                DOC_SECTIONS.contains(&doc.doc_section.label),
+                "{name} is documented under an unknown section {}",
+                doc.doc_section.label
+            );
+            let example = doc.sql_example.unwrap_or_default();
             assert!(
                 example.contains(&format!("{name}(")),
                 "the example of {name} does not call it: {example}"

@@ -1,0 +1,174 @@
+//! Where results go: stdout, or a file on local disk or S3 written atomically. A file
+//! appears only when the whole result has been written: the bytes go to an object-store
+//! upload (a staging file renamed into place on local disk, a multipart upload on S3) that
+//! is completed at the end and aborted on any error or interrupt.
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use bytes::Bytes;
+use datafusion::execution::SendableRecordBatchStream;
+use futures::StreamExt;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use object_store::buffered::BufWriter;
+use tokio::io::AsyncWriteExt;
+
+use crate::format::{Encoder, OutputFormat};
+use crate::location::Location;
+
+/// The destination of one result.
+pub enum Sink {
+    Stdout(std::io::Stdout),
+    File {
+        writer: Box<BufWriter>,
+        location: Location,
+    },
+}
+
+impl Sink {
+    /// Standard output; refuses Parquet on a terminal.
+    pub fn stdout(format: OutputFormat) -> Result<Self> {
+        let stdout = std::io::stdout();
+        if format == OutputFormat::Parquet && stdout.is_terminal() {
+            bail!("parquet output is binary: write it with --out FILE or redirect stdout");
+        }
+        Ok(Sink::Stdout(stdout))
+    }
+
+    /// A file at `url`: a local path or `s3://bucket/key`.
+    pub fn file(url: &str) -> Result<Self> {
+        let location = Location::parse(url)?;
+        let path = match &location {
+            Location::Local(path) => {
+                if path.is_dir() {
+                    bail!("--out {url} is a directory; name a file");
+                }
+                location.object_path("")?
+            }
+            Location::S3 { prefix, .. } if prefix.is_empty() => {
+                bail!("--out {url} names a bucket; add the object key (s3://bucket/key)")
+            }
+            Location::S3 { .. } => location.object_path("")?,
+        };
+        let writer = Box::new(BufWriter::new(location.object_store()?, path));
+        Ok(Sink::File { writer, location })
+    }
+
+    async fn write(&mut self, bytes: Vec<u8>) -> Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        match self {
+            Sink::Stdout(stdout) => stdout.lock().write_all(&bytes)?,
+            Sink::File { writer, location } => writer
+                .put(Bytes::from(bytes))
+                .await
+                .with_context(|| format!("cannot write {location}"))?,
+        }
+        Ok(())
+    }
+
+    async fn commit(&mut self) -> Result<()> {
+        match self {
+            Sink::Stdout(stdout) => stdout.lock().flush()?,
+            Sink::File { writer, location } => writer
+                .shutdown()
+                .await
+                .with_context(|| format!("cannot write {location}"))?,
+        }
+        Ok(())
+    }
+
+    async fn abort(&mut self) {
+        if let Sink::File { writer, .. } = self {
+            // The upload was never completed, so nothing is visible whatever abort says.
+            let _ = writer.abort().await;
+        }
+    }
+
+    /// Where the rows went, for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Sink::Stdout(_) => "stdout".to_string(),
+            Sink::File { location, .. } => location.to_string(),
+        }
+    }
+}
+
+/// A spinner with the rows produced so far, on a terminal's stderr only, and only once the
+/// work has taken a second: quick statements print nothing extra.
+pub fn progress(message: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden())
+        .with_message(message.to_string());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg}: {pos} rows, {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    let shown = bar.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        if !shown.is_finished() {
+            shown.set_draw_target(ProgressDrawTarget::stderr());
+            shown.enable_steady_tick(Duration::from_millis(120));
+        }
+    });
+    bar
+}
+
+/// Streams `stream` into `sink` in `format`; returns the number of rows. On an error, or
+/// when `interrupt` completes first, the sink is aborted, so a file sink leaves nothing
+/// behind.
+pub async fn write_results(
+    mut stream: SendableRecordBatchStream,
+    format: OutputFormat,
+    sink: &mut Sink,
+    max_rows: Option<usize>,
+    progress: &ProgressBar,
+    interrupt: impl Future<Output = ()>,
+) -> Result<u64> {
+    let mut encoder = Encoder::new(format, stream.schema(), max_rows)?;
+    let pumped = tokio::select! {
+        pumped = pump(&mut stream, &mut encoder, sink, progress) => pumped,
+        () = interrupt => Err(anyhow!("interrupted")),
+    };
+    progress.finish_and_clear();
+    let rows = encoder.rows();
+    let finished = match pumped {
+        Ok(()) => match encoder.finish() {
+            Ok(bytes) => match sink.write(bytes).await {
+                Ok(()) => sink.commit().await,
+                Err(error) => Err(error),
+            },
+            Err(error) => Err(error),
+        },
+        Err(error) => Err(error),
+    };
+    match finished {
+        Ok(()) => Ok(rows),
+        Err(error) => {
+            sink.abort().await;
+            if matches!(sink, Sink::File { .. }) {
+                return Err(error.context(format!("nothing was written to {}", sink.describe())));
+            }
+            Err(error)
+        }
+    }
+}
+
+async fn pump(
+    stream: &mut SendableRecordBatchStream,
+    encoder: &mut Encoder,
+    sink: &mut Sink,
+    progress: &ProgressBar,
+) -> Result<()> {
+    while let Some(batch) = stream.next().await {
+        let bytes = encoder.write(&batch?)?;
+        sink.write(bytes).await?;
+        progress.set_position(encoder.rows());
+    }
+    Ok(())
+}
