@@ -225,7 +225,10 @@ mod tests {
     fn a_capped_table_counts_every_row() {
         let text = encode(OutputFormat::Table, Some(3), &[batch(0, 2), batch(2, 2)]);
         let text = String::from_utf8(text).unwrap();
-        assert!(text.contains("| v2 |") && !text.contains("| v3 |"), "{text}");
+        assert!(
+            text.contains("| v2 |") && !text.contains("| v3 |"),
+            "{text}"
+        );
         assert!(text.ends_with("(4 rows, first 3 shown)\n"), "{text}");
         let text = String::from_utf8(encode(OutputFormat::Table, None, &[batch(0, 1)])).unwrap();
         assert!(text.ends_with("\n(1 row)\n"), "{text}");

@@ -9,12 +9,12 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use callsql::error::one_line;
 use callsql::format::OutputFormat;
-use callsql::output::{self, Sink};
-use callsql::{canned, catalogue, repl};
 use callsql::generator::{GenOptions, generate};
 use callsql::location::Location;
+use callsql::output::{self, Sink};
 use callsql::session::{self, LexiconMode, Options};
 use callsql::slt;
+use callsql::{canned, catalogue, repl};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use datafusion::sql::parser::DFParser;
@@ -193,7 +193,11 @@ async fn execute(sql: &str, options: &Options, format: OutputFormat) -> Result<E
     }
     for statement in statements {
         let plan = ctx.state().statement_to_plan(statement).await?;
-        let stream = ctx.execute_logical_plan(plan).await?.execute_stream().await?;
+        let stream = ctx
+            .execute_logical_plan(plan)
+            .await?
+            .execute_stream()
+            .await?;
         let mut sink = Sink::stdout(format)?;
         let progress = output::progress("running");
         output::write_results(stream, format, &mut sink, None, &progress, interrupted()).await?;
@@ -233,7 +237,11 @@ async fn run_query(
     let rows =
         output::write_results(stream, format, &mut sink, None, &progress, interrupted()).await?;
     if args.out.is_some() {
-        eprintln!("wrote {rows} rows ({}) to {}", format.name(), sink.describe());
+        eprintln!(
+            "wrote {rows} rows ({}) to {}",
+            format.name(),
+            sink.describe()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -283,10 +291,7 @@ fn listing_format(format: Option<OutputFormat>) -> Result<Listing> {
     match format.unwrap_or_default() {
         OutputFormat::Table => Ok(Listing::Text),
         OutputFormat::Json => Ok(Listing::Json),
-        other => bail!(
-            "a listing prints as table or json, not {}",
-            other.name()
-        ),
+        other => bail!("a listing prints as table or json, not {}", other.name()),
     }
 }
 

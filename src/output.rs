@@ -21,7 +21,8 @@ use crate::location::Location;
 pub enum Sink {
     Stdout(std::io::Stdout),
     File {
-        writer: Box<BufWriter>,
+        /// `None` once the upload is completed or aborted: BufWriter panics on a second end.
+        writer: Option<Box<BufWriter>>,
         location: Location,
     },
 }
@@ -51,7 +52,7 @@ impl Sink {
             }
             Location::S3 { .. } => location.object_path("")?,
         };
-        let writer = Box::new(BufWriter::new(location.object_store()?, path));
+        let writer = Some(Box::new(BufWriter::new(location.object_store()?, path)));
         Ok(Sink::File { writer, location })
     }
 
@@ -62,6 +63,8 @@ impl Sink {
         match self {
             Sink::Stdout(stdout) => stdout.lock().write_all(&bytes)?,
             Sink::File { writer, location } => writer
+                .as_mut()
+                .ok_or_else(|| anyhow!("{location} is already closed"))?
                 .put(Bytes::from(bytes))
                 .await
                 .with_context(|| format!("cannot write {location}"))?,
@@ -72,16 +75,25 @@ impl Sink {
     async fn commit(&mut self) -> Result<()> {
         match self {
             Sink::Stdout(stdout) => stdout.lock().flush()?,
-            Sink::File { writer, location } => writer
-                .shutdown()
-                .await
-                .with_context(|| format!("cannot write {location}"))?,
+            Sink::File { writer, location } => {
+                let mut writer = writer
+                    .take()
+                    .ok_or_else(|| anyhow!("{location} is already closed"))?;
+                writer
+                    .shutdown()
+                    .await
+                    .with_context(|| format!("cannot write {location}"))?;
+            }
         }
         Ok(())
     }
 
     async fn abort(&mut self) {
-        if let Sink::File { writer, .. } = self {
+        if let Sink::File {
+            writer: Some(writer),
+            ..
+        } = self
+        {
             // The upload was never completed, so nothing is visible whatever abort says.
             let _ = writer.abort().await;
         }
@@ -171,4 +183,97 @@ async fn pump(
         progress.set_position(encoder.rows());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use datafusion::arrow::array::{RecordBatch, StringArray};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::error::DataFusionError;
+    use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+
+    use super::*;
+
+    /// A stream of `batches` that fails after them when `then_fail` is set.
+    fn stream(batches: Vec<RecordBatch>, then_fail: bool) -> SendableRecordBatchStream {
+        let schema = batches[0].schema();
+        let mut items: Vec<datafusion::error::Result<RecordBatch>> =
+            batches.into_iter().map(Ok).collect();
+        if then_fail {
+            items.push(Err(DataFusionError::Execution("disk on fire".into())));
+        }
+        Box::pin(RecordBatchStreamAdapter::new(
+            schema,
+            futures::stream::iter(items),
+        ))
+    }
+
+    /// 200 000 rows of 64 characters: more than the 10 MB object_store buffers before it
+    /// starts a multipart upload, so the failure below happens mid-upload.
+    fn big_batch() -> RecordBatch {
+        let schema = Arc::new(Schema::new(vec![Field::new("s", DataType::Utf8, false)]));
+        let text = "x".repeat(64);
+        let values = StringArray::from(vec![text.as_str(); 200_000]);
+        RecordBatch::try_new(schema, vec![Arc::new(values)]).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_failure_mid_upload_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.csv").display().to_string();
+        let mut sink = Sink::file(&target).unwrap();
+        let error = write_results(
+            stream(vec![big_batch(), big_batch()], true),
+            OutputFormat::Csv,
+            &mut sink,
+            None,
+            &ProgressBar::hidden(),
+            std::future::pending(),
+        )
+        .await
+        .unwrap_err();
+        assert!(format!("{error:#}").contains("disk on fire"), "{error:#}");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(left.is_empty(), "{left:?}");
+
+        let mut sink = Sink::file(&target).unwrap();
+        let rows = write_results(
+            stream(vec![big_batch(), big_batch()], false),
+            OutputFormat::Csv,
+            &mut sink,
+            None,
+            &ProgressBar::hidden(),
+            std::future::pending(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(rows, 400_000);
+        let written = std::fs::read_to_string(&target).unwrap();
+        assert_eq!(written.lines().count(), 1 + 400_000);
+    }
+
+    #[tokio::test]
+    async fn an_interrupt_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.parquet").display().to_string();
+        let mut sink = Sink::file(&target).unwrap();
+        let pending_forever = Box::pin(RecordBatchStreamAdapter::new(
+            big_batch().schema(),
+            futures::stream::iter(vec![Ok(big_batch())]).chain(futures::stream::pending()),
+        ));
+        let error = write_results(
+            pending_forever,
+            OutputFormat::Parquet,
+            &mut sink,
+            None,
+            &ProgressBar::hidden(),
+            tokio::time::sleep(Duration::from_millis(200)),
+        )
+        .await
+        .unwrap_err();
+        assert!(format!("{error:#}").contains("interrupted"), "{error:#}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
 }

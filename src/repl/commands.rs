@@ -21,7 +21,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "callsql's functions; one name (or a pattern matching one) shows its documentation",
     ),
     ("\\dq", "the canned queries and their parameters"),
-    ("\\run NAME [k=v …]", "run canned query NAME with parameters"),
+    (
+        "\\run NAME [k=v …]",
+        "run canned query NAME with parameters",
+    ),
     ("\\i FILE", "run the SQL statements in FILE"),
     ("\\format table|csv|json", "how results are printed"),
     ("\\timing [on|off]", "print each statement's time"),

@@ -12,10 +12,44 @@ use rustyline::{Context, Helper};
 use super::commands::COMMANDS;
 
 const KEYWORDS: &[&str] = &[
-    "SELECT", "FROM", "WHERE", "GROUP BY", "ORDER BY", "HAVING", "LIMIT", "JOIN", "LEFT JOIN",
-    "ON", "AND", "OR", "NOT", "IN", "IS NULL", "IS NOT NULL", "AS", "DISTINCT", "FILTER",
-    "OVER", "PARTITION BY", "WITH", "CASE", "WHEN", "THEN", "ELSE", "END", "COPY", "TO",
-    "EXPLAIN", "ANALYZE", "DESC", "ASC", "BETWEEN", "INTERVAL", "DATE", "TIMESTAMP", "CAST",
+    "SELECT",
+    "FROM",
+    "WHERE",
+    "GROUP BY",
+    "ORDER BY",
+    "HAVING",
+    "LIMIT",
+    "JOIN",
+    "LEFT JOIN",
+    "ON",
+    "AND",
+    "OR",
+    "NOT",
+    "IN",
+    "IS NULL",
+    "IS NOT NULL",
+    "AS",
+    "DISTINCT",
+    "FILTER",
+    "OVER",
+    "PARTITION BY",
+    "WITH",
+    "CASE",
+    "WHEN",
+    "THEN",
+    "ELSE",
+    "END",
+    "COPY",
+    "TO",
+    "EXPLAIN",
+    "ANALYZE",
+    "DESC",
+    "ASC",
+    "BETWEEN",
+    "INTERVAL",
+    "DATE",
+    "TIMESTAMP",
+    "CAST",
 ];
 
 /// The words the completer offers; refreshed after each statement, since a statement can
@@ -132,9 +166,18 @@ mod tests {
         let history = DefaultHistory::new();
         let context = Context::new(&history);
         let complete = |line: &str| helper.complete(line, line.len(), &context).unwrap();
-        assert_eq!(complete("SELECT connect_r"), (7, vec!["connect_rate".into()]));
-        assert_eq!(complete("SELECT x FROM calls_d"), (14, vec!["calls_demo".into()]));
-        assert_eq!(complete("SELECT campaign_"), (7, vec!["campaign_id".into()]));
+        assert_eq!(
+            complete("SELECT connect_r"),
+            (7, vec!["connect_rate".into()])
+        );
+        assert_eq!(
+            complete("SELECT x FROM calls_d"),
+            (14, vec!["calls_demo".into()])
+        );
+        assert_eq!(
+            complete("SELECT campaign_"),
+            (7, vec!["campaign_id".into()])
+        );
         assert_eq!(complete("\\tim"), (0, vec!["\\timing".into()]));
         assert_eq!(complete("SELECT "), (7, vec![]));
     }

@@ -14,9 +14,9 @@ use std::time::Instant;
 
 use anyhow::{Result, anyhow};
 use datafusion::prelude::{DataFrame, SessionContext};
-use indicatif::ProgressBar;
 use datafusion::sql::parser::DFParser;
 use futures::FutureExt;
+use indicatif::ProgressBar;
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
 use rustyline::{Config, Editor};
@@ -82,7 +82,10 @@ impl Lines {
         } = self
             && let Err(error) = editor.save_history(path)
         {
-            eprintln!("warning: cannot save history to {}: {error}", path.display());
+            eprintln!(
+                "warning: cannot save history to {}: {error}",
+                path.display()
+            );
         }
     }
 }
@@ -115,6 +118,8 @@ struct Repl {
 /// Runs the prompt until `\q`, Ctrl-D or the end of the input. A piped script exits
 /// non-zero when any of its statements failed.
 pub async fn run(options: &Options, format: OutputFormat) -> Result<ExitCode> {
+    // From here on Ctrl-C cancels statements instead of ending the process.
+    let interrupts = signal(SignalKind::interrupt())?;
     let ctx = session::build(options).await?;
     let interactive = std::io::stdin().is_terminal();
     let words = Words::default();
@@ -143,7 +148,7 @@ pub async fn run(options: &Options, format: OutputFormat) -> Result<ExitCode> {
         timing: false,
         interactive,
         words,
-        interrupts: signal(SignalKind::interrupt())?,
+        interrupts,
         failures: 0,
     };
     if interactive {

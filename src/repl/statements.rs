@@ -46,7 +46,10 @@ fn last_terminator(text: &str) -> Option<usize> {
 /// `None` while no statement is complete.
 pub fn take_complete(buffer: &str) -> Option<(String, String)> {
     let end = last_terminator(buffer)?;
-    Some((buffer[..end].to_string(), buffer[end..].trim_start().to_string()))
+    Some((
+        buffer[..end].to_string(),
+        buffer[end..].trim_start().to_string(),
+    ))
 }
 
 /// True when `text` holds nothing but whitespace and comments.

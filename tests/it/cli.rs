@@ -193,12 +193,6 @@ fn hive_partitions_prune_files() {
 }
 
 #[test]
-fn the_interactive_prompt_is_not_faked() {
-    let output = callsql(&[], &[]);
-    assert_one_line_error(&output, &["callsql -c"]);
-}
-
-#[test]
 fn gen_refuses_to_mix_data_sets() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().display().to_string();

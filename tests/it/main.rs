@@ -2,8 +2,10 @@
 //! the round trip through a real S3-compatible server. One test binary, so DataFusion is
 //! linked once.
 
+mod batch;
 mod cli;
 mod generator;
 mod queries;
+mod repl;
 mod s3;
 mod support;

@@ -247,4 +247,94 @@ fn generated_data_on_s3_queries_the_same_as_local() {
         !err.contains("wrong-secret-value") && !err.contains(SECRET_KEY),
         "{err}"
     );
+
+    batch_output_is_whole_or_absent(server);
+}
+
+/// `run --out s3://…` uploads the whole result or nothing, `COPY … TO 's3://…'` works
+/// from SQL, and a server that goes away fails the run with one line. (Part of the test
+/// above: two SeaweedFS servers starting at once race for ports.)
+fn batch_output_is_whole_or_absent(server: Seaweed) {
+    let env = server.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let data = crate::support::fixtures().display().to_string();
+    let count = |url: &str| {
+        callsql(
+            &[
+                "--format",
+                "csv",
+                "-c",
+                &format!("SELECT count(*) AS n FROM '{url}'"),
+            ],
+            &env,
+        )
+    };
+
+    let report = format!("s3://{BUCKET}/reports/kpi.parquet");
+    let output = callsql(
+        &["--data", &data, "run", "kpi_overview", "--out", &report],
+        &env,
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        crate::support::stderr(&output)
+    );
+    assert_eq!(stdout(&count(&report)), "n\n6\n");
+
+    let copied = format!("s3://{BUCKET}/reports/copy.csv");
+    let output = callsql(
+        &[
+            "--data",
+            &data,
+            "-c",
+            &format!(
+                "COPY (SELECT campaign_id FROM calls WHERE dt = '2025-06-03') TO '{copied}' STORED AS CSV"
+            ),
+        ],
+        &env,
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        crate::support::stderr(&output)
+    );
+    assert_eq!(stdout(&count(&copied)), "n\n2420\n");
+
+    // A query that fails while running: no object appears.
+    let dir = tempfile::tempdir().unwrap();
+    let fragile = dir.path().join("fragile.sql");
+    std::fs::write(
+        &fragile,
+        "-- description: Fails on the last attempt number.\n\
+         SELECT call_id, 10 / (6 - attempt_no) AS x FROM calls",
+    )
+    .unwrap();
+    let broken = format!("s3://{BUCKET}/reports/broken.csv");
+    assert_one_line_error(
+        &callsql(
+            &[
+                "--data",
+                &data,
+                "run",
+                &fragile.display().to_string(),
+                "--out",
+                &broken,
+            ],
+            &env,
+        ),
+        &[&format!("nothing was written to {broken}")],
+    );
+    assert!(!count(&broken).status.success(), "{broken} exists");
+
+    // The server goes away before the upload.
+    drop(server);
+    let late = format!("s3://{BUCKET}/reports/late.csv");
+    assert_one_line_error(
+        &callsql(
+            &["--data", &data, "run", "kpi_overview", "--out", &late],
+            &env,
+        ),
+        &[&format!("nothing was written to {late}")],
+    );
 }

@@ -147,3 +147,25 @@ pub fn over_canned(name: &str, params: &[(&str, &str)], partitions: usize, sql: 
         pretty_format_batches(&batches).unwrap().to_string()
     })
 }
+
+/// Runs the `callsql` binary with `args`, feeding `input` on stdin; returns the exit code,
+/// stdout and stderr.
+pub fn callsql_with_stdin(args: &[&str], input: &str) -> (Option<i32>, String, String) {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_callsql"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("callsql runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    (output.status.code(), stdout(&output), stderr(&output))
+}
