@@ -199,7 +199,7 @@ async fn execute(sql: &str, options: &Options, format: OutputFormat) -> Result<E
             .execute_stream()
             .await?;
         let mut sink = Sink::stdout(format)?;
-        let progress = output::progress("running");
+        let progress = output::progress("running", format, &sink);
         output::write_results(stream, format, &mut sink, None, &progress, interrupted()).await?;
     }
     Ok(ExitCode::SUCCESS)
@@ -233,7 +233,7 @@ async fn run_query(
         .await?
         .execute_stream()
         .await?;
-    let progress = output::progress(&query.name);
+    let progress = output::progress(&query.name, format, &sink);
     let rows =
         output::write_results(stream, format, &mut sink, None, &progress, interrupted()).await?;
     if args.out.is_some() {

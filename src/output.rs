@@ -109,9 +109,12 @@ impl Sink {
 }
 
 /// A spinner with the rows produced so far, on a terminal's stderr only, and only once the
-/// work has taken a second: quick statements print nothing extra.
-pub fn progress(message: &str) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
+/// work has taken a second: quick statements print nothing extra. Rows streaming to the
+/// same terminal (CSV or JSON on stdout) get no spinner to tangle with.
+pub fn progress(message: &str, format: OutputFormat, sink: &Sink) -> ProgressBar {
+    let rows_on_terminal = matches!(sink, Sink::Stdout(stdout) if stdout.is_terminal())
+        && format != OutputFormat::Table;
+    if !std::io::stderr().is_terminal() || rows_on_terminal {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden())

@@ -274,7 +274,10 @@ async fn print(frame: DataFrame, format: OutputFormat, interactive: bool) -> Res
     let stream = frame.execute_stream().await?;
     let mut sink = Sink::stdout(format)?;
     let (max_rows, progress) = if interactive {
-        (Some(MAX_TABLE_ROWS), output::progress("running"))
+        (
+            Some(MAX_TABLE_ROWS),
+            output::progress("running", format, &sink),
+        )
     } else {
         (None, ProgressBar::hidden())
     };
