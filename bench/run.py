@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""The benchmark: canned queries in callsql against the same definitions in DuckDB and
+against the bare scan of the columns they read.
+
+For each case it runs, interleaved, `callsql run NAME` (release build, a process timed
+from start to exit), the DuckDB version in bench/duckdb/NAME.sql (timed inside the
+process: execution and fetch only) and the bare scan in callsql; it reports medians with
+min–max, peak memory, and whether both engines returned the same rows. It writes the table
+to bench/results.md with the machine and the versions. Timings are never test assertions.
+
+    pip install -r bench/requirements.txt
+    python3 bench/run.py --data /tmp/g20            # generates 20M calls there if missing
+"""
+
+import argparse
+import csv
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+# Each case: the canned query, and the calls columns it reads (for the bare scan).
+CASES = {
+    "kpi_overview": [
+        "campaign_id", "customer_id", "caller_number", "disposition", "talk_s", "hold_s", "acw_s",
+        "predicted_intent", "labeled_intent", "is_effective", "transferred", "hangup_by",
+        "outcome", "is_callback", "csat", "nps",
+    ],
+    "kpi_daily": [
+        "dt", "disposition", "outcome", "talk_s", "hold_s", "acw_s", "is_effective",
+        "transferred", "csat", "nps", "order_amount",
+    ],
+    "hourly_connect": ["dialed_at", "disposition", "outcome"],
+    "agent_performance": [
+        "agent_id", "disposition", "outcome", "talk_s", "hold_s", "acw_s", "transferred",
+        "order_amount", "csat", "complaint",
+    ],
+    "funnel_by_attempt": ["attempt_no", "disposition", "is_effective", "outcome"],
+    "intent_confusion": ["labeled_intent", "predicted_intent"],
+}
+
+
+def scan_sql(columns):
+    """Reads and decodes every column: a constant group key stops Parquet statistics from
+    answering the counts without reading the data."""
+    counts = ", ".join(f"count({c})" for c in columns)
+    return f"SELECT 1 AS k, {counts} FROM calls GROUP BY k"
+
+
+def timed(command, stdout):
+    """Wall seconds and peak RSS in MiB of one process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"{' '.join(command[:6])} … failed: {process.stderr.read().decode()}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def callsql(binary, data, args, out_path):
+    with open(out_path, "w") as out:
+        return timed([binary, "--data", data, "--format", "csv", *args], out)
+
+
+def duckdb_run(data, threads, sql, out_path):
+    command = [sys.executable, str(HERE / "duck_run.py"), "--data", data,
+               "--threads", str(threads), "--sql", sql, "--csv", out_path]
+    with tempfile.TemporaryFile() as printed:
+        _, peak = timed(command, printed)
+        printed.seek(0)
+        return float(printed.read().decode()), peak
+
+
+def read_rows(path):
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    return rows[0], sorted(rows[1:])
+
+
+def same_value(a, b):
+    if a == b:
+        return True
+    try:
+        x, y = float(a), float(b)
+    except ValueError:
+        return a.lower() == b.lower()  # true / True
+    return math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def compare(ours, theirs):
+    """None when both CSV files hold the same rows, else what differs."""
+    header_a, rows_a = read_rows(ours)
+    header_b, rows_b = read_rows(theirs)
+    if header_a != header_b:
+        return f"columns differ: {header_a} vs {header_b}"
+    if len(rows_a) != len(rows_b):
+        return f"{len(rows_a)} rows vs {len(rows_b)}"
+    for row_a, row_b in zip(rows_a, rows_b):
+        if not all(same_value(a, b) for a, b in zip(row_a, row_b)):
+            return f"row differs: {row_a} vs {row_b}"
+    return None
+
+
+def summary(values):
+    return f"{statistics.median(values):.2f} ({min(values):.2f}–{max(values):.2f})"
+
+
+def machine():
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, {platform.system()} {platform.release()}"
+
+
+def versions(binary):
+    import duckdb
+
+    callsql_version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True).stdout.strip()
+    rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
+    return f"{callsql_version} (commit {commit}, DataFusion 55.2, {rustc}); DuckDB {duckdb.__version__} (PyPI)"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default="/tmp/callsql-bench-20m")
+    parser.add_argument("--rows", type=int, default=20_000_000, help="calls to generate when --data is empty")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=os.cpu_count(),
+                        help="DuckDB threads; callsql uses one partition per core")
+    parser.add_argument("--binary", default=str(ROOT / "target/release/callsql"))
+    parser.add_argument("--cases", nargs="*", default=list(CASES))
+    parser.add_argument("--results", default=str(HERE / "results.md"))
+    args = parser.parse_args()
+
+    import duckdb
+
+    pinned = (HERE / "requirements.txt").read_text().split("duckdb==")[1].split()[0]
+    if duckdb.__version__ != pinned:
+        raise SystemExit(f"DuckDB {duckdb.__version__} found, the benchmark pins {pinned}: pip install -r bench/requirements.txt")
+    if not Path(args.binary).exists():
+        subprocess.run(["cargo", "build", "--release", "--bin", "callsql"], cwd=ROOT, check=True)
+    if not (Path(args.data) / "calls").is_dir():
+        subprocess.run([args.binary, "gen", "--out", args.data, "--rows", str(args.rows)], check=True)
+
+    work = Path(tempfile.mkdtemp(prefix="callsql-bench-"))
+    lines = []
+    for name in args.cases:
+        duck_sql = (HERE / "duckdb" / f"{name}.sql").read_text()
+        scan = scan_sql(CASES[name])
+        times = {"callsql": [], "duckdb": [], "scan": []}
+        peaks = {"callsql": 0.0, "duckdb": 0.0}
+        for run in range(args.runs + 1):  # the first round warms the page cache and is dropped
+            ours, theirs = work / f"{name}.callsql.csv", work / f"{name}.duckdb.csv"
+            t_ours, m_ours = callsql(args.binary, args.data, ["run", name], ours)
+            t_duck, m_duck = duckdb_run(args.data, args.threads, duck_sql, str(theirs))
+            t_scan, _ = callsql(args.binary, args.data, ["-c", scan], work / "scan.csv")
+            if run == 0:
+                continue
+            times["callsql"].append(t_ours)
+            times["duckdb"].append(t_duck)
+            times["scan"].append(t_scan)
+            peaks["callsql"] = max(peaks["callsql"], m_ours)
+            peaks["duckdb"] = max(peaks["duckdb"], m_duck)
+        difference = compare(ours, theirs)
+        median = {k: statistics.median(v) for k, v in times.items()}
+        line = (f"| {name} | {summary(times['callsql'])} | {summary(times['duckdb'])} | "
+                f"{median['callsql'] / median['duckdb']:.2f}× | {summary(times['scan'])} | "
+                f"{median['callsql'] / median['scan']:.2f}× | {peaks['callsql']:.0f} | {peaks['duckdb']:.0f} | "
+                f"{'yes' if difference is None else 'NO: ' + difference} |")
+        print(line, flush=True)
+        lines.append(line)
+
+    calls = sum(1 for _ in Path(args.data, "calls").rglob("*.parquet"))
+    header = f"""# Benchmark results
+
+Written by `python3 bench/run.py` on {time.strftime('%Y-%m-%d')}. Machine: {machine()}.
+Versions: {versions(args.binary)}.
+Data: `{args.data}`, {calls} Parquet files of calls (`callsql gen`, default layout).
+
+Seconds as median (min–max) of {args.runs} interleaved warm runs. callsql is timed as a
+whole process (start-up and table registration included); DuckDB inside its process
+(query and fetch only), with threads = {args.threads}. The scan is callsql reading and
+decoding the columns the query uses. Peak memory is the process's maximum RSS in MiB.
+"Same rows" compares both engines' results cell by cell (floats to 1e-9 relative).
+
+| query | callsql s | DuckDB s | callsql / DuckDB | scan s | callsql / scan | callsql MiB | DuckDB MiB | same rows |
+|---|---|---|---|---|---|---|---|---|
+"""
+    Path(args.results).write_text(header + "\n".join(lines) + "\n")
+    print(f"wrote {args.results}")
+
+
+if __name__ == "__main__":
+    main()
