@@ -46,6 +46,16 @@ struct Cli {
         default_value_t
     )]
     lexicon_mode: LexiconMode,
+    /// Memory that sorts, joins and aggregations may use before spilling to disk (e.g. 1G,
+    /// 512M); unlimited when not given.
+    #[arg(
+        long,
+        global = true,
+        env = "CALLSQL_MEMORY_LIMIT",
+        value_name = "SIZE",
+        value_parser = session::parse_memory_limit
+    )]
+    memory_limit: Option<usize>,
     /// Run the given SQL (one or more statements separated by `;`) and exit. Without it
     /// and without a subcommand, callsql opens the interactive prompt.
     #[arg(
@@ -166,6 +176,7 @@ fn fail(error: &anyhow::Error) -> ExitCode {
 async fn run(cli: Cli) -> Result<ExitCode> {
     let mut options = Options {
         data: cli.data.as_deref().map(Location::parse).transpose()?,
+        memory_limit: cli.memory_limit,
         ..Options::default()
     };
     if let Some(path) = &cli.lexicon {

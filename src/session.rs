@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use callsql_udfs::Lexicon;
 use datafusion::execution::SessionStateBuilder;
+use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
@@ -23,6 +24,9 @@ pub struct Options {
     pub target_partitions: Option<usize>,
     /// How the configurable functions are built (the compliance lexicon).
     pub functions: callsql_udfs::Config,
+    /// Bytes that sorts, joins and aggregations may hold before they spill to disk;
+    /// `None` for no limit.
+    pub memory_limit: Option<usize>,
 }
 
 impl Options {
@@ -42,9 +46,13 @@ pub async fn build(options: &Options) -> Result<SessionContext> {
     if let Some(partitions) = options.target_partitions {
         config = config.with_target_partitions(partitions);
     }
-    let runtime = RuntimeEnvBuilder::new()
-        .with_object_store_registry(Arc::new(EnvObjectStoreRegistry::default()))
-        .build_arc()?;
+    let mut runtime = RuntimeEnvBuilder::new()
+        .with_object_store_registry(Arc::new(EnvObjectStoreRegistry::default()));
+    if let Some(limit) = options.memory_limit {
+        // Fair shares: several spilling operators of one query each get their part.
+        runtime = runtime.with_memory_pool(Arc::new(FairSpillPool::new(limit)));
+    }
+    let runtime = runtime.build_arc()?;
     let mut state = SessionStateBuilder::new()
         .with_config(config)
         .with_runtime_env(runtime)
@@ -82,4 +90,49 @@ pub fn load_lexicon(path: &Path, mode: LexiconMode) -> Result<Lexicon> {
         LexiconMode::Extend => Lexicon::builtin().extended_with(&file)?,
         LexiconMode::Replace => file,
     })
+}
+
+/// A memory size such as `1G`, `512M`, `64K` or a number of bytes (binary units).
+pub fn parse_memory_limit(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let (digits, unit) = match text
+        .char_indices()
+        .find(|(_, c)| !c.is_ascii_digit() && *c != '.')
+    {
+        Some((at, _)) => text.split_at(at),
+        None => (text, ""),
+    };
+    let scale: f64 = match unit
+        .trim()
+        .to_ascii_uppercase()
+        .trim_end_matches("IB")
+        .trim_end_matches('B')
+    {
+        "" => 1.0,
+        "K" => 1024.0,
+        "M" => 1024.0 * 1024.0,
+        "G" => 1024.0 * 1024.0 * 1024.0,
+        "T" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => return Err(format!("expected a size such as 1G or 512M, got '{text}'")),
+    };
+    match digits.parse::<f64>() {
+        Ok(number) if number > 0.0 && number.is_finite() => Ok((number * scale) as usize),
+        _ => Err(format!("expected a size such as 1G or 512M, got '{text}'")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_memory_limit;
+
+    #[test]
+    fn memory_limits_read_binary_units() {
+        assert_eq!(parse_memory_limit("1G"), Ok(1 << 30));
+        assert_eq!(parse_memory_limit("512MiB"), Ok(512 << 20));
+        assert_eq!(parse_memory_limit("1.5k"), Ok(1536));
+        assert_eq!(parse_memory_limit("4096"), Ok(4096));
+        assert!(parse_memory_limit("lots").is_err());
+        assert!(parse_memory_limit("0").is_err());
+        assert!(parse_memory_limit("3X").is_err());
+    }
 }

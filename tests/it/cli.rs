@@ -367,3 +367,20 @@ fn a_lexicon_file_extends_or_replaces_the_builtin_one() {
     let output = callsql(&["--lexicon", empty.to_str().unwrap(), "-c", sql], &[]);
     assert_one_line_error(&output, &["has no terms"]);
 }
+
+/// --memory-limit bounds DataFusion's memory pool: a query that needs more than the limit
+/// (and cannot spill a hash aggregate's final stage) is one error line, and a bad size is
+/// a usage error.
+#[test]
+fn a_memory_limit_bounds_the_session() {
+    let data = fixtures_arg();
+    let sql = "SELECT customer_id, count(*) FROM calls GROUP BY 1 ORDER BY 2 DESC LIMIT 1";
+    assert_one_line_error(
+        &callsql(&["--data", &data, "--memory-limit", "64K", "-c", sql], &[]),
+        &["Resources exhausted", "pool_size: 64.0 KB"],
+    );
+    let roomy = callsql(&["--data", &data, "--memory-limit", "256M", "-c", sql], &[]);
+    assert!(roomy.status.success(), "{}", crate::support::stderr(&roomy));
+    let bad = callsql(&["--memory-limit", "lots", "-c", "SELECT 1"], &[]);
+    assert_eq!(bad.status.code(), Some(2));
+}
