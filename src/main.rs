@@ -167,8 +167,17 @@ fn main() -> ExitCode {
     }
 }
 
-/// Errors are one line on stderr, whatever layers they passed through.
+/// Errors are one line on stderr, whatever layers they passed through. A reader that
+/// stopped early (`callsql … | head`) is not an error.
 fn fail(error: &anyhow::Error) -> ExitCode {
+    let broken_pipe = error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    });
+    if broken_pipe {
+        return ExitCode::SUCCESS;
+    }
     eprintln!("error: {}", one_line(error));
     ExitCode::FAILURE
 }

@@ -384,3 +384,30 @@ fn a_memory_limit_bounds_the_session() {
     let bad = callsql(&["--memory-limit", "lots", "-c", "SELECT 1"], &[]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// `callsql … | head -1`: the reader leaving early ends callsql quietly.
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_callsql"))
+        .args([
+            "--data",
+            &fixtures_arg(),
+            "--format",
+            "csv",
+            "-c",
+            "SELECT * FROM calls",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("call_id,"), "{first}");
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}
