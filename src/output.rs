@@ -153,13 +153,13 @@ pub async fn write_results(
     progress.finish_and_clear();
     let rows = encoder.rows();
     let finished = match pumped {
-        Ok(()) => match encoder.finish() {
-            Ok(bytes) => match sink.write(bytes).await {
-                Ok(()) => sink.commit().await,
-                Err(error) => Err(error),
-            },
-            Err(error) => Err(error),
-        },
+        Ok(()) => {
+            async {
+                sink.write(encoder.finish()?).await?;
+                sink.commit().await
+            }
+            .await
+        }
         Err(error) => Err(error),
     };
     match finished {
