@@ -2,9 +2,9 @@
 """The benchmark: canned queries in callsql against the same definitions in DuckDB and
 against the bare scan of the columns they read.
 
-For each case it runs, interleaved, `callsql run NAME` (release build, a process timed
-from start to exit), the DuckDB version in bench/duckdb/NAME.sql (timed inside the
-process: execution and fetch only) and the bare scan in callsql; it reports medians with
+For each case it runs, interleaved, `\\run NAME` at callsql's prompt (release build, timed
+by `\\timing`), the DuckDB version in bench/duckdb/NAME.sql (timed inside the process:
+execution and fetch) and the bare scan in callsql; it reports medians with
 min–max, peak memory, and whether both engines returned the same rows. It writes the table
 to bench/results.md with the machine and the versions. Timings are never test assertions.
 
@@ -55,27 +55,41 @@ def scan_sql(columns):
     return f"SELECT 1 AS k, {counts} FROM calls GROUP BY k"
 
 
-def timed(command, stdout):
-    """Wall seconds and peak RSS in MiB of one process."""
+def timed(command, stdout, stdin_text=None):
+    """Wall seconds, peak RSS in MiB and stderr of one process."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE,
+                               stdin=subprocess.PIPE if stdin_text else None)
+    if stdin_text:
+        process.stdin.write(stdin_text.encode())
+        process.stdin.close()
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
+    errors = process.stderr.read().decode()
     if status != 0:
-        raise SystemExit(f"{' '.join(command[:6])} … failed: {process.stderr.read().decode()}")
-    return elapsed, usage.ru_maxrss / 1024
+        raise SystemExit(f"{' '.join(command[:6])} … failed: {errors}")
+    return elapsed, usage.ru_maxrss / 1024, errors
 
 
-def callsql(binary, data, args, out_path):
+def callsql(binary, data, script, out_path):
+    """Runs `script` at callsql's prompt with \\timing on: the statement's own seconds (as
+    DuckDB's are measured), the process's wall seconds and its peak RSS."""
     with open(out_path, "w") as out:
-        return timed([binary, "--data", data, "--format", "csv", *args], out)
+        wall, peak, errors = timed([binary, "--data", data, "--format", "csv"], out,
+                                   "\\timing on\n" + script + "\n")
+    lines = Path(out_path).read_text().splitlines(keepends=True)
+    Path(out_path).write_text("".join(line for line in lines if line != "timing is on\n"))
+    own = [float(line.split()[1]) for line in errors.splitlines() if line.startswith("Time: ")]
+    if len(own) != 1:
+        raise SystemExit(f"expected one timing line from callsql, got: {errors}")
+    return own[0], wall, peak
 
 
 def duckdb_run(data, threads, sql, out_path):
     command = [sys.executable, str(HERE / "duck_run.py"), "--data", data,
                "--threads", str(threads), "--sql", sql, "--csv", out_path]
     with tempfile.TemporaryFile() as printed:
-        _, peak = timed(command, printed)
+        _, peak, _ = timed(command, printed)
         printed.seek(0)
         return float(printed.read().decode()), peak
 
@@ -161,23 +175,24 @@ def main():
     for name in args.cases:
         duck_sql = (HERE / "duckdb" / f"{name}.sql").read_text()
         scan = scan_sql(CASES[name])
-        times = {"callsql": [], "duckdb": [], "scan": []}
+        times = {"callsql": [], "wall": [], "duckdb": [], "scan": []}
         peaks = {"callsql": 0.0, "duckdb": 0.0}
         for run in range(args.runs + 1):  # the first round warms the page cache and is dropped
             ours, theirs = work / f"{name}.callsql.csv", work / f"{name}.duckdb.csv"
-            t_ours, m_ours = callsql(args.binary, args.data, ["run", name], ours)
+            t_ours, wall, m_ours = callsql(args.binary, args.data, f"\\run {name}", ours)
             t_duck, m_duck = duckdb_run(args.data, args.threads, duck_sql, str(theirs))
-            t_scan, _ = callsql(args.binary, args.data, ["-c", scan], work / "scan.csv")
+            t_scan, _, _ = callsql(args.binary, args.data, scan + ";", work / "scan.csv")
             if run == 0:
                 continue
             times["callsql"].append(t_ours)
+            times["wall"].append(wall)
             times["duckdb"].append(t_duck)
             times["scan"].append(t_scan)
             peaks["callsql"] = max(peaks["callsql"], m_ours)
             peaks["duckdb"] = max(peaks["duckdb"], m_duck)
         difference = compare(ours, theirs)
         median = {k: statistics.median(v) for k, v in times.items()}
-        line = (f"| {name} | {summary(times['callsql'])} | {summary(times['duckdb'])} | "
+        line = (f"| {name} | {summary(times['callsql'])} | {summary(times['wall'])} | {summary(times['duckdb'])} | "
                 f"{median['callsql'] / median['duckdb']:.2f}× | {summary(times['scan'])} | "
                 f"{median['callsql'] / median['scan']:.2f}× | {peaks['callsql']:.0f} | {peaks['duckdb']:.0f} | "
                 f"{'yes' if difference is None else 'NO: ' + difference} |")
@@ -191,14 +206,17 @@ Written by `python3 bench/run.py` on {time.strftime('%Y-%m-%d')}. Machine: {mach
 Versions: {versions(args.binary)}.
 Data: `{args.data}`, {calls} Parquet files of calls (`callsql gen`, default layout).
 
-Seconds as median (min–max) of {args.runs} interleaved warm runs. callsql is timed as a
-whole process (start-up and table registration included); DuckDB inside its process
-(query and fetch only), with threads = {args.threads}. The scan is callsql reading and
-decoding the columns the query uses. Peak memory is the process's maximum RSS in MiB.
-"Same rows" compares both engines' results cell by cell (floats to 1e-9 relative).
+Seconds as median (min–max) of {args.runs} interleaved warm runs, after one dropped warm-up
+round. Both engines are timed inside their process from planning to the last row written
+(callsql's `\\timing` at its prompt, DuckDB's execute and fetch), DuckDB with threads =
+{args.threads} and callsql with one partition per core; "callsql wall" is the whole callsql
+process, start-up and table registration included. The scan is callsql reading and decoding
+the columns the query uses; the ratios use the in-process times. Peak memory is the
+process's maximum RSS in MiB. "Same rows" compares both engines' results cell by cell
+(floats to 1e-9 relative).
 
-| query | callsql s | DuckDB s | callsql / DuckDB | scan s | callsql / scan | callsql MiB | DuckDB MiB | same rows |
-|---|---|---|---|---|---|---|---|---|
+| query | callsql s | callsql wall s | DuckDB s | callsql / DuckDB | scan s | callsql / scan | callsql MiB | DuckDB MiB | same rows |
+|---|---|---|---|---|---|---|---|---|---|
 """
     Path(args.results).write_text(header + "\n".join(lines) + "\n")
     print(f"wrote {args.results}")

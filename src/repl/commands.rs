@@ -1,6 +1,7 @@
 //! Backslash commands, as psql spells them where psql has one.
 
 use std::io::Write;
+use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::ValueEnum;
@@ -68,6 +69,7 @@ impl Repl {
     }
 
     async fn list_tables(&mut self) -> Result<()> {
+        let started = Instant::now();
         let frame = self
             .ctx
             .sql(
@@ -76,10 +78,11 @@ impl Repl {
                  GROUP BY table_name ORDER BY table_name",
             )
             .await?;
-        self.cancellable(frame).await
+        self.cancellable(frame, started).await
     }
 
     async fn describe_table(&mut self, name: &str) -> Result<()> {
+        let started = Instant::now();
         if !self.ctx.table_exist(name)? {
             bail!("no table named {name}; \\d lists the tables");
         }
@@ -92,7 +95,7 @@ impl Repl {
             )
             .await?
             .with_param_values(vec![ScalarValue::Utf8(Some(name.to_lowercase()))])?;
-        self.cancellable(frame).await
+        self.cancellable(frame, started).await
     }
 
     async fn run_canned(&mut self, arguments: &str) -> Result<()> {
@@ -108,9 +111,10 @@ impl Repl {
                     .ok_or_else(|| anyhow!("expected NAME=VALUE, got '{word}'"))
             })
             .collect::<Result<Vec<_>>>()?;
+        let started = Instant::now();
         let query = canned::find(name)?;
         let frame = query.dataframe(&self.ctx, &params).await?;
-        self.cancellable(frame).await
+        self.cancellable(frame, started).await
     }
 
     async fn include(&mut self, path: &str) -> Result<()> {

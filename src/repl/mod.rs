@@ -242,10 +242,15 @@ impl Repl {
         }
     }
 
-    /// Prints `frame` unless Ctrl-C cancels it first.
-    async fn cancellable(&mut self, frame: DataFrame) -> Result<()> {
+    /// Prints `frame` unless Ctrl-C cancels it first; with \timing, the time since
+    /// `started` (when planning began).
+    async fn cancellable(&mut self, frame: DataFrame, started: Instant) -> Result<()> {
         let printing = print(frame, self.format, self.interactive);
-        until_interrupted(&mut self.interrupts, printing).await
+        until_interrupted(&mut self.interrupts, printing).await?;
+        if self.timing {
+            eprintln!("Time: {:.3} s", started.elapsed().as_secs_f64());
+        }
+        Ok(())
     }
 
     fn report(&mut self, error: &anyhow::Error) {

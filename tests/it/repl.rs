@@ -49,7 +49,7 @@ fn backslash_commands_describe_tables_queries_and_settings() {
     std::fs::write(&file, "SELECT 1 AS one;\nSELECT 2 AS two;\n").unwrap();
     let script = format!(
         "\\d\n\\d agents\n\\dq\n\\format csv\n\\run kpi_daily campaign=cmp003 since=2025-06-13\n\
-         \\i {}\n\\df *_rate\n\\timing on\nSELECT 3 AS three;\n\\nonsense\n\\format xml\n\\q\nSELECT 4;\n",
+         \\i {}\n\\df *_rate\n\\timing on\nSELECT 3 AS three;\n\\run funnel_by_attempt max_attempt=2\n\\nonsense\n\\format xml\n\\q\nSELECT 4;\n",
         file.display()
     );
     let (status, out, err) = callsql_with_stdin(&["--data", &fixtures_arg()], &script);
@@ -69,7 +69,9 @@ fn backslash_commands_describe_tables_queries_and_settings() {
     );
     assert!(out.contains("three\n3\n"), "{out}");
     assert!(!out.contains("Int64(4)"), "nothing runs after \\q: {out}");
-    assert!(err.contains("Time: "), "{err}");
+    // \timing times statements and canned queries alike.
+    assert_eq!(err.matches("Time: ").count(), 2, "{err}");
+    assert!(out.contains("attempt_no,attempts,"), "{out}");
     assert!(err.contains("error: unknown command \\nonsense"), "{err}");
     assert!(err.contains("error: unknown format xml"), "{err}");
     assert_eq!(status, Some(1), "{err}");
