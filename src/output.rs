@@ -222,36 +222,30 @@ mod tests {
         RecordBatch::try_new(schema, vec![Arc::new(values)]).unwrap()
     }
 
+    /// Two big batches as CSV into a file at `target`, failing after them when `then_fail`.
+    async fn write_csv(target: &str, then_fail: bool) -> Result<u64> {
+        let mut sink = Sink::file(target).unwrap();
+        write_results(
+            stream(vec![big_batch(), big_batch()], then_fail),
+            OutputFormat::Csv,
+            &mut sink,
+            None,
+            &ProgressBar::hidden(),
+            std::future::pending(),
+        )
+        .await
+    }
+
     #[tokio::test]
     async fn a_failure_mid_upload_leaves_no_file() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("out.csv").display().to_string();
-        let mut sink = Sink::file(&target).unwrap();
-        let error = write_results(
-            stream(vec![big_batch(), big_batch()], true),
-            OutputFormat::Csv,
-            &mut sink,
-            None,
-            &ProgressBar::hidden(),
-            std::future::pending(),
-        )
-        .await
-        .unwrap_err();
+        let error = write_csv(&target, true).await.unwrap_err();
         assert!(format!("{error:#}").contains("disk on fire"), "{error:#}");
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert!(left.is_empty(), "{left:?}");
 
-        let mut sink = Sink::file(&target).unwrap();
-        let rows = write_results(
-            stream(vec![big_batch(), big_batch()], false),
-            OutputFormat::Csv,
-            &mut sink,
-            None,
-            &ProgressBar::hidden(),
-            std::future::pending(),
-        )
-        .await
-        .unwrap();
+        let rows = write_csv(&target, false).await.unwrap();
         assert_eq!(rows, 400_000);
         let written = std::fs::read_to_string(&target).unwrap();
         assert_eq!(written.lines().count(), 1 + 400_000);
