@@ -72,7 +72,7 @@ impl CountingKpi for AbandonRate {
     }
 
     fn masks(&self, _: &Regime, args: &[ArrayRef]) -> Result<Vec<BooleanBuffer>> {
-        let dispositions = Dispositions::new(args[0].as_ref())?;
+        let dispositions = Dispositions::new(&args[0])?;
         Ok(vec![
             dispositions.only(Disposition::Abandoned),
             dispositions.only(Disposition::Voicemail),

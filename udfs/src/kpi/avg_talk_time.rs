@@ -45,7 +45,7 @@ impl MeanKpi for AvgTalkTime {
     }
 
     fn values(&self, args: &[ArrayRef]) -> Result<(Vec<f64>, BooleanBuffer)> {
-        let answered = Dispositions::new(args[1].as_ref())?.only(Disposition::Answered);
+        let answered = Dispositions::new(&args[1])?.only(Disposition::Answered);
         let selected = &answered & &is_valid(args[0].as_ref());
         Ok((numbers_or_zero(&args[0])?, selected))
     }

@@ -53,7 +53,7 @@ impl DistinctKpi for BanRate {
     }
 
     fn keys_and_flags(&self, args: &[ArrayRef]) -> Result<(ArrayRef, BooleanBuffer)> {
-        let blocked = Dispositions::new(args[1].as_ref())?.only(Disposition::Blocked);
+        let blocked = Dispositions::new(&args[1])?.only(Disposition::Blocked);
         Ok((args[0].clone(), blocked))
     }
 

@@ -63,7 +63,7 @@ impl CountingKpi for CallbackConversionRate {
     }
 
     fn masks(&self, _: &(), args: &[ArrayRef]) -> Result<Vec<BooleanBuffer>> {
-        let live = Dispositions::new(args[1].as_ref())?.live();
+        let live = Dispositions::new(&args[1])?.live();
         let live_callbacks = &is_true(args[0].as_ref())? & &live;
         let converted = &live_callbacks & &strings::equals(args[2].as_ref(), "success")?;
         Ok(vec![converted, live_callbacks])

@@ -48,7 +48,7 @@ impl CountingKpi for ConnectRate {
     }
 
     fn masks(&self, _: &(), args: &[ArrayRef]) -> Result<Vec<BooleanBuffer>> {
-        let dispositions = Dispositions::new(args[0].as_ref())?;
+        let dispositions = Dispositions::new(&args[0])?;
         Ok(vec![dispositions.live(), dispositions.attempts()])
     }
 

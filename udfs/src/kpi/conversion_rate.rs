@@ -57,7 +57,7 @@ impl CountingKpi for ConversionRate {
     }
 
     fn masks(&self, _: &(), args: &[ArrayRef]) -> Result<Vec<BooleanBuffer>> {
-        let live = Dispositions::new(args[0].as_ref())?.live();
+        let live = Dispositions::new(&args[0])?.live();
         let converted = &live & &strings::equals(args[1].as_ref(), "success")?;
         Ok(vec![converted, live])
     }

@@ -4,11 +4,12 @@
 //! Values are matched exactly, in the lower case the canonical table uses. A value outside
 //! the list is still an attempt but never live, answered or any other class.
 
-use datafusion::arrow::array::Array;
+use std::cell::RefCell;
+use std::sync::{Arc, LazyLock, Weak};
+
+use datafusion::arrow::array::{Array, ArrayRef};
 use datafusion::arrow::buffer::BooleanBuffer;
 use datafusion::common::Result;
-
-use std::sync::LazyLock;
 
 use crate::common::strings::Literals;
 
@@ -48,12 +49,31 @@ static CANONICAL: LazyLock<Literals> = LazyLock::new(|| {
     )
 });
 
+thread_local! {
+    /// The array classified last on this thread, and its codes. The KPIs of one query
+    /// receive the same disposition array (one `Arc`) for a batch, one after another on
+    /// the same thread, so only the first of them classifies it. The `Weak` keeps the
+    /// array's allocation reserved without keeping its buffers alive, so a matching
+    /// pointer can only be the very same, immutable array.
+    static LAST_CLASSIFIED: RefCell<Option<(Weak<dyn Array>, Arc<[u8]>)>> =
+        const { RefCell::new(None) };
+}
+
 /// The disposition codes of one batch.
-pub(crate) struct Dispositions(Vec<u8>);
+pub(crate) struct Dispositions(Arc<[u8]>);
 
 impl Dispositions {
-    pub(crate) fn new(array: &dyn Array) -> Result<Self> {
-        CANONICAL.classify(array).map(Dispositions)
+    pub(crate) fn new(array: &ArrayRef) -> Result<Self> {
+        LAST_CLASSIFIED.with_borrow_mut(|last| {
+            if let Some((seen, codes)) = last.as_ref()
+                && std::ptr::addr_eq(seen.as_ptr(), Arc::as_ptr(array))
+            {
+                return Ok(Dispositions(Arc::clone(codes)));
+            }
+            let codes: Arc<[u8]> = CANONICAL.classify(array.as_ref())?.into();
+            *last = Some((Arc::downgrade(array), Arc::clone(&codes)));
+            Ok(Dispositions(codes))
+        })
     }
 
     fn select(&self, predicate: impl Fn(u8) -> bool) -> BooleanBuffer {
@@ -85,7 +105,7 @@ mod tests {
 
     #[test]
     fn unknown_values_are_attempts_but_not_live() {
-        let array = datafusion::arrow::array::StringViewArray::from(vec![
+        let array: ArrayRef = Arc::new(datafusion::arrow::array::StringViewArray::from(vec![
             Some("answered"),
             Some("ANSWERED"),
             None,
@@ -93,7 +113,7 @@ mod tests {
             Some("voicemail"),
             Some("invalid_number"),
             Some("invalid_numbers"),
-        ]);
+        ]));
         let dispositions = Dispositions::new(&array).unwrap();
         let bits = |buffer: BooleanBuffer| buffer.iter().collect::<Vec<_>>();
         assert_eq!(
@@ -112,5 +132,26 @@ mod tests {
             bits(dispositions.only(Disposition::InvalidNumber)),
             [false, false, false, false, false, true, false]
         );
+    }
+
+    #[test]
+    fn each_array_gets_its_own_codes_after_another_was_classified() {
+        let codes_of = |values: Vec<&str>| {
+            let array: ArrayRef = Arc::new(datafusion::arrow::array::StringViewArray::from(values));
+            let live = Dispositions::new(&array).unwrap().live();
+            (array, live.iter().collect::<Vec<_>>())
+        };
+        let (first, first_live) = codes_of(vec!["answered", "busy"]);
+        assert_eq!(first_live, [true, false]);
+        drop(first);
+        for _ in 0..3 {
+            assert_eq!(codes_of(vec!["busy", "abandoned"]).1, [false, true]);
+            assert_eq!(codes_of(vec!["answered", "busy"]).1, [true, false]);
+        }
+        let (shared, _) = codes_of(vec!["busy", "answered", "no_answer"]);
+        let again = Dispositions::new(&shared)
+            .unwrap()
+            .only(Disposition::NoAnswer);
+        assert_eq!(again.iter().collect::<Vec<_>>(), [false, false, true]);
     }
 }

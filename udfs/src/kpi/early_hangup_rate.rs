@@ -91,7 +91,7 @@ impl CountingKpi for EarlyHangupRate {
     }
 
     fn masks(&self, within: &WithinSeconds, args: &[ArrayRef]) -> Result<Vec<BooleanBuffer>> {
-        let answered = Dispositions::new(args[0].as_ref())?.only(Disposition::Answered);
+        let answered = Dispositions::new(&args[0])?.only(Disposition::Answered);
         let by_callee = strings::equals(args[1].as_ref(), "callee")?;
         let short = number_where(&args[2], |talk_s| talk_s < within.0)?;
         let early = &(&answered & &by_callee) & &short;

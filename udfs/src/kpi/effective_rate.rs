@@ -57,7 +57,7 @@ impl CountingKpi for EffectiveRate {
     }
 
     fn masks(&self, _: &(), args: &[ArrayRef]) -> Result<Vec<BooleanBuffer>> {
-        let answered = Dispositions::new(args[0].as_ref())?.only(Disposition::Answered);
+        let answered = Dispositions::new(&args[0])?.only(Disposition::Answered);
         let effective = &answered & &is_true(args[1].as_ref())?;
         Ok(vec![effective, answered])
     }
