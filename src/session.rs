@@ -1,6 +1,6 @@
 //! The one session constructor. The binary, every test, the sqllogictest runner and,
 //! later, distributed executors build their DataFusion session here, so they all see the
-//! same functions, settings and tables.
+//! same functions, optimizer rules, settings and tables.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -39,8 +39,8 @@ impl Options {
     }
 }
 
-/// Builds a session: information_schema on, every callsql function registered, and the
-/// canonical tables found under `options.data` registered by name.
+/// Builds a session: information_schema on, every callsql function and optimizer rule
+/// registered, and the canonical tables found under `options.data` registered by name.
 pub async fn build(options: &Options) -> Result<SessionContext> {
     let mut config = SessionConfig::new().with_information_schema(true);
     if let Some(partitions) = options.target_partitions {
@@ -53,11 +53,14 @@ pub async fn build(options: &Options) -> Result<SessionContext> {
         runtime = runtime.with_memory_pool(Arc::new(FairSpillPool::new(limit)));
     }
     let runtime = runtime.build_arc()?;
-    let mut state = SessionStateBuilder::new()
+    let mut builder = SessionStateBuilder::new()
         .with_config(config)
         .with_runtime_env(runtime)
-        .with_default_features()
-        .build();
+        .with_default_features();
+    for rule in callsql_udfs::all_optimizer_rules() {
+        builder = builder.with_optimizer_rule(rule);
+    }
+    let mut state = builder.build();
     callsql_udfs::register_all_with(&mut state, &options.functions)
         .context("cannot register callsql functions")?;
     // `SELECT … FROM 'file.parquet'` (or an s3:// URL) reads a file directly, as DuckDB does.

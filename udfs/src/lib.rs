@@ -11,6 +11,7 @@ use std::sync::Arc;
 use datafusion::common::Result;
 use datafusion::execution::FunctionRegistry;
 use datafusion::logical_expr::{AggregateUDF, ScalarUDF, WindowUDF};
+use datafusion::optimizer::OptimizerRule;
 
 mod common;
 pub mod compliance;
@@ -61,6 +62,12 @@ pub fn all_window_functions() -> Vec<Arc<WindowUDF>> {
     let mut functions = customer::window_functions();
     functions.extend(ranking::window_functions());
     functions
+}
+
+/// The optimizer rules callsql adds to a session. They only change how some functions
+/// are planned, never their results; a session without them computes the same answers.
+pub fn all_optimizer_rules() -> Vec<Arc<dyn OptimizerRule + Send + Sync>> {
+    kpi::optimizer_rules()
 }
 
 /// Registers the whole catalogue on `registry`, with the default configuration.

@@ -49,13 +49,16 @@ static CANONICAL: LazyLock<Literals> = LazyLock::new(|| {
     )
 });
 
+/// An array seen before, by its allocation, and the codes it was given.
+type Classified = (Weak<dyn Array>, Arc<[u8]>);
+
 thread_local! {
     /// The array classified last on this thread, and its codes. The KPIs of one query
     /// receive the same disposition array (one `Arc`) for a batch, one after another on
     /// the same thread, so only the first of them classifies it. The `Weak` keeps the
     /// array's allocation reserved without keeping its buffers alive, so a matching
     /// pointer can only be the very same, immutable array.
-    static LAST_CLASSIFIED: RefCell<Option<(Weak<dyn Array>, Arc<[u8]>)>> =
+    static LAST_CLASSIFIED: RefCell<Option<Classified>> =
         const { RefCell::new(None) };
 }
 

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::AggregateUDF;
 use datafusion::logical_expr::function::AccumulatorArgs;
+use datafusion::optimizer::OptimizerRule;
 
 mod counting;
 mod disposition;
@@ -30,6 +31,7 @@ mod intent_accuracy;
 mod nps;
 mod reject_rate;
 mod repeat_rate;
+mod repeat_rate_plan;
 mod transfer_rate;
 
 use counting::CountingUdaf;
@@ -59,6 +61,11 @@ pub fn functions() -> Vec<Arc<AggregateUDF>> {
             repeat_rate::RepeatRate,
         ))),
     ]
+}
+
+/// The optimizer rules that plan KPIs better than their accumulators alone.
+pub fn optimizer_rules() -> Vec<Arc<dyn OptimizerRule + Send + Sync>> {
+    vec![Arc::new(repeat_rate_plan::RepeatRateToGroupBy)]
 }
 
 fn counting<K: counting::CountingKpi>(kpi: K) -> Arc<AggregateUDF> {
