@@ -120,7 +120,8 @@ impl<K: CountingKpi> AggregateUDFImpl for CountingUdaf<K> {
     ) -> Result<Box<dyn GroupsAccumulator>> {
         Ok(Box::new(CountingGroupsAccumulator {
             settings: self.settings(&args)?,
-            counts: vec![Vec::new(); self.kpi.counters().len()],
+            width: self.kpi.counters().len(),
+            counts: Vec::new(),
             kpi: Arc::clone(&self.kpi),
         }))
     }
@@ -204,23 +205,45 @@ impl<K: CountingKpi> Accumulator for CountingAccumulator<K> {
     }
 }
 
-/// The counters of every group, one vector per counter indexed by group.
+/// The counters of every group, side by side: group `g`'s counters are
+/// `counts[g * width..(g + 1) * width]`, so the counters a row adds to share a cache line
+/// (with millions of groups, each random access to a group costs a cache miss).
 #[derive(Debug)]
 struct CountingGroupsAccumulator<K: CountingKpi> {
     kpi: Arc<K>,
     settings: K::Settings,
-    counts: Vec<Vec<u64>>,
+    width: usize,
+    counts: Vec<u64>,
 }
 
-/// Adds one to the counter of each selected row's group.
-fn count_selected(counter: &mut [u64], group_indices: &[usize], selected: &BooleanBuffer) {
+impl<K: CountingKpi> CountingGroupsAccumulator<K> {
+    /// Takes the counters of the emitted groups out, renumbering the rest from 0.
+    fn take(&mut self, emit_to: EmitTo) -> Vec<u64> {
+        match emit_to {
+            EmitTo::All => std::mem::take(&mut self.counts),
+            EmitTo::First(groups) => {
+                let rest = self.counts.split_off(groups * self.width);
+                std::mem::replace(&mut self.counts, rest)
+            }
+        }
+    }
+}
+
+/// Adds one to counter `counter` of each selected row's group.
+fn count_selected(
+    counts: &mut [u64],
+    width: usize,
+    counter: usize,
+    group_indices: &[usize],
+    selected: &BooleanBuffer,
+) {
     if selected.count_set_bits() == selected.len() {
         for &group in group_indices {
-            counter[group] += 1;
+            counts[group * width + counter] += 1;
         }
     } else {
         for row in selected.set_indices() {
-            counter[group_indices[row]] += 1;
+            counts[group_indices[row] * width + counter] += 1;
         }
     }
 }
@@ -233,10 +256,17 @@ impl<K: CountingKpi> GroupsAccumulator for CountingGroupsAccumulator<K> {
         opt_filter: Option<&BooleanArray>,
         total_num_groups: usize,
     ) -> Result<()> {
+        self.counts.resize(total_num_groups * self.width, 0);
         let masks = self.kpi.masks(&self.settings, values)?;
-        for (counter, mask) in self.counts.iter_mut().zip(masks) {
-            counter.resize(total_num_groups, 0);
-            count_selected(counter, group_indices, &filtered(mask, opt_filter));
+        for (counter, mask) in masks.into_iter().enumerate() {
+            let selected = filtered(mask, opt_filter);
+            count_selected(
+                &mut self.counts,
+                self.width,
+                counter,
+                group_indices,
+                &selected,
+            );
         }
         Ok(())
     }
@@ -247,40 +277,37 @@ impl<K: CountingKpi> GroupsAccumulator for CountingGroupsAccumulator<K> {
         group_indices: &[usize],
         total_num_groups: usize,
     ) -> Result<()> {
-        for (counter, state) in self.counts.iter_mut().zip(values) {
-            counter.resize(total_num_groups, 0);
-            for (&group, &count) in group_indices.iter().zip(state_counts(state).values()) {
-                counter[group] += count;
+        let width = self.width;
+        self.counts.resize(total_num_groups * width, 0);
+        let states: Vec<&[u64]> = values
+            .iter()
+            .map(|state| state_counts(state).values().as_ref())
+            .collect();
+        for (row, &group) in group_indices.iter().enumerate() {
+            let counters = &mut self.counts[group * width..(group + 1) * width];
+            for (count, state) in counters.iter_mut().zip(&states) {
+                *count += state[row];
             }
         }
         Ok(())
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        let taken: Vec<Vec<u64>> = self
-            .counts
-            .iter_mut()
-            .map(|counter| emit_to.take_needed(counter))
-            .collect();
-        let groups = taken.first().map_or(0, Vec::len);
-        let mut row = [0u64; MAX_COUNTERS];
-        let used = taken.len();
-        let rates: Float64Array = (0..groups)
-            .map(|group| {
-                for (slot, counter) in row.iter_mut().zip(&taken) {
-                    *slot = counter[group];
-                }
-                self.kpi.finish(&self.settings, &row[..used])
-            })
+        let counts = self.take(emit_to);
+        let rates: Float64Array = counts
+            .chunks_exact(self.width)
+            .map(|counters| self.kpi.finish(&self.settings, counters))
             .collect();
         Ok(Arc::new(rates))
     }
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
-        Ok(self
-            .counts
-            .iter_mut()
-            .map(|counter| Arc::new(UInt64Array::from(emit_to.take_needed(counter))) as ArrayRef)
+        let counts = self.take(emit_to);
+        Ok((0..self.width)
+            .map(|counter| {
+                let column = counts.iter().skip(counter).step_by(self.width).copied();
+                Arc::new(UInt64Array::from_iter_values(column)) as ArrayRef
+            })
             .collect())
     }
 
@@ -294,17 +321,14 @@ impl<K: CountingKpi> GroupsAccumulator for CountingGroupsAccumulator<K> {
             .into_iter()
             .map(|mask| {
                 let selected = filtered(mask, opt_filter);
-                let counts: UInt64Array = selected.iter().map(|bit| Some(u64::from(bit))).collect();
-                Arc::new(counts) as ArrayRef
+                Arc::new(UInt64Array::from_iter_values(
+                    selected.iter().map(u64::from),
+                )) as ArrayRef
             })
             .collect())
     }
 
     fn size(&self) -> usize {
-        self.counts
-            .iter()
-            .map(|counter| counter.capacity() * size_of::<u64>())
-            .sum::<usize>()
-            + size_of::<Self>()
+        self.counts.capacity() * size_of::<u64>() + size_of::<Self>()
     }
 }
