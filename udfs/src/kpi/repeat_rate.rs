@@ -14,7 +14,8 @@ use crate::common::args::{ArgKind, Param};
     doc_section(label = "Call KPIs"),
     description = "Repeat rate (复购率 over orders): distinct customers seen in two or more rows / distinct customers, in [0, 1].
 Numerator: distinct non-NULL keys occurring in at least two rows of the group. Denominator: distinct non-NULL keys.
-NULL keys are skipped; NULL when a group has none. Keys are compared as stored (exact text).",
+NULL keys are skipped; NULL when a group has none. Keys are compared as stored (exact text).
+In callsql sessions a GROUP BY query is planned as rows per (group, key), then the share seen twice (EXPLAIN shows it); the answers are the same.",
     syntax_example = "repeat_rate(customer_id)",
     sql_example = r#"```sql
 > SELECT date_trunc('month', ordered_at) AS month, repeat_rate(customer_id) AS repurchase_rate
