@@ -15,6 +15,9 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit}
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Text,
+    /// Text with a handful of distinct values (a code list), exposed as a dictionary so
+    /// predicates and classifications work on each distinct value once, not on every row.
+    Category,
     Integer,
     Float,
     Boolean,
@@ -25,7 +28,7 @@ impl Kind {
     /// The type the registered table exposes.
     pub fn canonical_type(self) -> DataType {
         match self {
-            Kind::Text => DataType::Utf8,
+            Kind::Text | Kind::Category => DataType::Utf8,
             Kind::Integer => DataType::Int32,
             Kind::Float => DataType::Float64,
             Kind::Boolean => DataType::Boolean,
@@ -34,15 +37,19 @@ impl Kind {
     }
 
     /// The table type for a file column of type `found`, or `None` if it cannot hold this kind.
-    /// Strings and integers keep their physical type (no copy); floats and timestamps are
-    /// widened to the canonical type so functions see one type.
+    /// Strings and integers keep their physical type (no copy), but for category strings,
+    /// which are read as dictionaries; floats and timestamps are widened to the canonical
+    /// type so functions see one type.
     fn conform(self, found: &DataType) -> Option<DataType> {
         match (self, found) {
             (Kind::Text, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) => {
                 Some(found.clone())
             }
-            (Kind::Text, DataType::Dictionary(_, value)) if value.is_string() => {
+            (Kind::Text | Kind::Category, DataType::Dictionary(_, value)) if value.is_string() => {
                 Some(found.clone())
+            }
+            (Kind::Category, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) => {
+                Some(category_type())
             }
             (Kind::Integer, t) if t.is_integer() => Some(found.clone()),
             (Kind::Float, DataType::Float64) => Some(DataType::Float64),
@@ -52,6 +59,12 @@ impl Kind {
             _ => None,
         }
     }
+}
+
+/// The table type of a `Category` column stored as plain strings: the scan decodes
+/// Parquet's dictionary pages straight into it (see `tables::dictionary_scan`).
+pub fn category_type() -> DataType {
+    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
 }
 
 /// One column of a canonical table.
@@ -94,14 +107,14 @@ pub const CALLS: &[Column] = &[
     col("talk_s", Float, false, false),
     col("hold_s", Float, false, false),
     col("acw_s", Float, false, false),
-    col("disposition", Text, false, true),
-    col("hangup_by", Text, true, false),
+    col("disposition", Category, false, true),
+    col("hangup_by", Category, true, false),
     col("transferred", Boolean, false, false),
     col("predicted_intent", Text, true, false),
     col("labeled_intent", Text, true, false),
     col("intent_level", Text, true, false),
     col("is_effective", Boolean, true, false),
-    col("outcome", Text, false, false),
+    col("outcome", Category, false, false),
     col("order_amount", Float, true, false),
     col("dnc_requested", Boolean, false, false),
     col("complaint", Boolean, false, false),
@@ -213,10 +226,16 @@ mod tests {
     }
 
     #[test]
-    fn the_canonical_schema_conforms_to_itself() {
+    fn the_canonical_schema_conforms_to_itself_with_categories_as_dictionaries() {
         for (table, columns) in TABLES {
-            let canonical = canonical_schema(columns);
-            assert_eq!(conform(table, columns, &canonical).unwrap(), canonical);
+            let conformed = conform(table, columns, &canonical_schema(columns)).unwrap();
+            for (field, column) in conformed.fields().iter().zip(columns.iter()) {
+                let expected = match column.kind {
+                    Kind::Category => category_type(),
+                    kind => kind.canonical_type(),
+                };
+                assert_eq!((field.name().as_str(), field.data_type()), (column.name, &expected));
+            }
         }
     }
 

@@ -4,11 +4,12 @@
 //! becomes a Parquet listing table. Hive partitions such as `dt=2025-06-30/` become
 //! columns (`dt` as a DATE, others as text) and prune files when filtered on.
 
+mod dictionary_scan;
+
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use datafusion::arrow::datatypes::DataType;
-use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
@@ -16,6 +17,7 @@ use datafusion::prelude::SessionContext;
 use futures::TryStreamExt;
 use object_store::ObjectStore;
 
+use self::dictionary_scan::DictionaryParquetFormat;
 use crate::location::Location;
 use crate::schema;
 
@@ -52,7 +54,7 @@ async fn register_table(
     let url = ListingTableUrl::parse(root.child_url(table))?;
     let state = ctx.state();
     let options =
-        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+        ListingOptions::new(Arc::new(DictionaryParquetFormat::default())).with_file_extension(".parquet");
     let partitions = options
         .infer_partitions(&state, &url)
         .await?
