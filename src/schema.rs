@@ -234,7 +234,10 @@ mod tests {
                     Kind::Category => category_type(),
                     kind => kind.canonical_type(),
                 };
-                assert_eq!((field.name().as_str(), field.data_type()), (column.name, &expected));
+                assert_eq!(
+                    (field.name().as_str(), field.data_type()),
+                    (column.name, &expected)
+                );
             }
         }
     }

@@ -53,8 +53,8 @@ async fn register_table(
 ) -> Result<()> {
     let url = ListingTableUrl::parse(root.child_url(table))?;
     let state = ctx.state();
-    let options =
-        ListingOptions::new(Arc::new(DictionaryParquetFormat::default())).with_file_extension(".parquet");
+    let options = ListingOptions::new(Arc::new(DictionaryParquetFormat::default()))
+        .with_file_extension(".parquet");
     let partitions = options
         .infer_partitions(&state, &url)
         .await?

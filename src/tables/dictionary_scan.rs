@@ -22,6 +22,7 @@ use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::physical_plan::{FileGroup, FileScanConfig, FileSource};
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::physical_plan::ExecutionPlan;
+use futures::future::try_join_all;
 use object_store::{ObjectMeta, ObjectStore};
 
 /// Parquet, with the table's dictionary-typed string columns decoded as dictionaries.
@@ -71,23 +72,40 @@ impl FileFormat for DictionaryParquetFormat {
         mut conf: FileScanConfig,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let table_schema = Arc::clone(conf.file_schema());
-        if table_schema.fields().iter().any(|f| decodable_dictionary(f.data_type())) {
+        if table_schema
+            .fields()
+            .iter()
+            .any(|f| decodable_dictionary(f.data_type()))
+        {
             let store = state.runtime_env().object_store(&conf.object_store_url)?;
             let mut groups = Vec::with_capacity(conf.file_groups.len());
             for group in std::mem::take(&mut conf.file_groups) {
-                let mut files = Vec::with_capacity(group.len());
-                for file in group.into_inner() {
-                    // The footer was read when the table was registered; this is a cache hit.
-                    let stored = self
-                        .parquet
-                        .infer_schema(state, &store, std::slice::from_ref(&file.object_meta))
-                        .await?;
-                    files.push(match read_as_dictionaries(&table_schema, &stored) {
-                        Some(schema) => file.with_arrow_schema(schema),
-                        None => file,
-                    });
-                }
-                groups.push(FileGroup::new(files));
+                let statistics = group.file_statistics(None).cloned().map(Arc::new);
+                let files = group.into_inner();
+                // The footers were read when the table was registered: these are cache hits.
+                let stored = try_join_all(files.iter().map(|file| {
+                    self.parquet.infer_schema(
+                        state,
+                        &store,
+                        std::slice::from_ref(&file.object_meta),
+                    )
+                }))
+                .await?;
+                let files = files
+                    .into_iter()
+                    .zip(stored)
+                    .map(
+                        |(file, stored)| match read_as_dictionaries(&table_schema, &stored) {
+                            Some(schema) => file.with_arrow_schema(schema),
+                            None => file,
+                        },
+                    )
+                    .collect();
+                let group = FileGroup::new(files);
+                groups.push(match statistics {
+                    Some(statistics) => group.with_statistics(statistics),
+                    None => group,
+                });
             }
             conf.file_groups = groups;
         }
@@ -113,7 +131,10 @@ fn read_as_dictionaries(table: &Schema, stored: &Schema) -> Option<SchemaRef> {
         .fields()
         .iter()
         .map(|field| {
-            let wanted = table.field_with_name(field.name()).ok().map(Field::data_type);
+            let wanted = table
+                .field_with_name(field.name())
+                .ok()
+                .map(Field::data_type);
             match wanted {
                 Some(dictionary)
                     if decodable_dictionary(dictionary)
@@ -172,7 +193,11 @@ mod tests {
             panic!("expected one scan in {plan:?}")
         };
         let config = scan.data_source().downcast_ref::<FileScanConfig>().unwrap();
-        let files: Vec<_> = config.file_groups.iter().flat_map(FileGroup::iter).collect();
+        let files: Vec<_> = config
+            .file_groups
+            .iter()
+            .flat_map(FileGroup::iter)
+            .collect();
         assert!(!files.is_empty());
         for file in files {
             let read_as = file.arrow_schema.as_ref().expect("a schema for the reader");
@@ -181,7 +206,10 @@ mod tests {
                 ("outcome", category_type()),
                 ("call_id", DataType::Utf8View),
             ] {
-                assert_eq!(read_as.field_with_name(column).unwrap().data_type(), &data_type);
+                assert_eq!(
+                    read_as.field_with_name(column).unwrap().data_type(),
+                    &data_type
+                );
             }
         }
         let batches = frame.collect().await.unwrap();
@@ -206,10 +234,19 @@ mod tests {
             ("call_id", DataType::Utf8View),
         ]);
         let read = read_as_dictionaries(&table, &stored).unwrap();
-        let types: Vec<_> = read.fields().iter().map(|f| f.data_type().clone()).collect();
+        let types: Vec<_> = read
+            .fields()
+            .iter()
+            .map(|f| f.data_type().clone())
+            .collect();
         assert_eq!(
             types,
-            [DataType::Int32, DataType::Utf8View, category_type(), DataType::Utf8View]
+            [
+                DataType::Int32,
+                DataType::Utf8View,
+                category_type(),
+                DataType::Utf8View
+            ]
         );
     }
 
@@ -226,6 +263,8 @@ mod tests {
             "disposition",
             DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8View)),
         )]);
-        assert!(read_as_dictionaries(&views, &schema(&[("disposition", DataType::Utf8)])).is_none());
+        assert!(
+            read_as_dictionaries(&views, &schema(&[("disposition", DataType::Utf8)])).is_none()
+        );
     }
 }
