@@ -16,11 +16,14 @@ use async_trait::async_trait;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::Session;
 use datafusion::common::{Result, Statistics};
-use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::file_format::file_compression_type::FileCompressionType;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::physical_plan::{FileGroup, FileScanConfig, FileSource};
+use datafusion::datasource::file_format::{FileFormat, FileMeta};
+use datafusion::datasource::physical_plan::{
+    FileGroup, FileScanConfig, FileSinkConfig, FileSource,
+};
 use datafusion::datasource::table_schema::TableSchema;
+use datafusion::physical_expr::{LexOrdering, LexRequirement};
 use datafusion::physical_plan::ExecutionPlan;
 use futures::future::try_join_all;
 use object_store::{ObjectMeta, ObjectStore};
@@ -63,6 +66,30 @@ impl FileFormat for DictionaryParquetFormat {
     ) -> Result<Statistics> {
         self.parquet
             .infer_stats(state, store, table_schema, object)
+            .await
+    }
+
+    async fn infer_ordering(
+        &self,
+        state: &dyn Session,
+        store: &Arc<dyn ObjectStore>,
+        table_schema: SchemaRef,
+        object: &ObjectMeta,
+    ) -> Result<Option<LexOrdering>> {
+        self.parquet
+            .infer_ordering(state, store, table_schema, object)
+            .await
+    }
+
+    async fn infer_stats_and_ordering(
+        &self,
+        state: &dyn Session,
+        store: &Arc<dyn ObjectStore>,
+        table_schema: SchemaRef,
+        object: &ObjectMeta,
+    ) -> Result<FileMeta> {
+        self.parquet
+            .infer_stats_and_ordering(state, store, table_schema, object)
             .await
     }
 
@@ -110,6 +137,18 @@ impl FileFormat for DictionaryParquetFormat {
             conf.file_groups = groups;
         }
         self.parquet.create_physical_plan(state, conf).await
+    }
+
+    async fn create_writer_physical_plan(
+        &self,
+        input: Arc<dyn ExecutionPlan>,
+        state: &dyn Session,
+        conf: FileSinkConfig,
+        order_requirements: Option<LexRequirement>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        self.parquet
+            .create_writer_physical_plan(input, state, conf, order_requirements)
+            .await
     }
 
     fn file_source(&self, table_schema: TableSchema) -> Arc<dyn FileSource> {

@@ -3,8 +3,12 @@
 //! per row; string views shorter than 13 bytes are matched by their 16-byte view alone,
 //! without touching the string data.
 
+use std::cell::RefCell;
+use std::sync::{Arc, Weak};
+use std::thread::LocalKey;
+
 use datafusion::arrow::array::builder::make_view;
-use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::array::{AnyDictionaryArray, Array, ArrayRef, AsArray};
 use datafusion::arrow::buffer::BooleanBuffer;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, internal_err};
@@ -93,30 +97,81 @@ impl Literals {
             DataType::Null => vec![self.null; array.len()],
             DataType::Dictionary(_, _) => {
                 let dictionary = array.as_any_dictionary();
-                if dictionary.values().is_empty() {
-                    // Every key is NULL (and `normalized_keys` refuses empty values).
-                    return Ok(vec![self.null; array.len()]);
-                }
                 let value_codes = self.classify(dictionary.values().as_ref())?;
-                let keys = dictionary.normalized_keys();
-                match dictionary.keys().nulls() {
-                    None => keys.iter().map(|&key| value_codes[key]).collect(),
-                    Some(nulls) => keys
-                        .iter()
-                        .zip(nulls.iter())
-                        .map(|(&key, valid)| if valid { value_codes[key] } else { self.null })
-                        .collect(),
-                }
+                self.codes_by_key(dictionary, &value_codes)
             }
             other => return internal_err!("expected a string column, got {other}"),
         };
         Ok(codes)
     }
+
+    /// The code of every row of `dictionary`, given the codes of its values.
+    pub(crate) fn codes_by_key(
+        &self,
+        dictionary: &dyn AnyDictionaryArray,
+        value_codes: &[u8],
+    ) -> Vec<u8> {
+        if value_codes.is_empty() {
+            // Every key is NULL (and `normalized_keys` refuses empty values).
+            return vec![self.null; dictionary.len()];
+        }
+        let keys = dictionary.normalized_keys();
+        match dictionary.keys().nulls() {
+            None => keys.iter().map(|&key| value_codes[key]).collect(),
+            Some(nulls) => keys
+                .iter()
+                .zip(nulls.iter())
+                .map(|(&key, valid)| if valid { value_codes[key] } else { self.null })
+                .collect(),
+        }
+    }
+}
+
+/// An array seen before, by its allocation, what it was classified against, and its codes.
+/// The `Weak` keeps the array's allocation reserved without keeping its buffers alive, so
+/// a matching pointer can only be the very same, immutable array.
+pub(crate) type Memo = RefCell<Option<(Weak<dyn Array>, &'static str, Arc<[u8]>)>>;
+
+/// The codes `memo` holds for this very `array` classified against `against`, or else
+/// those `classify` returns, which `memo` then holds.
+pub(crate) fn remembered(
+    memo: &'static LocalKey<Memo>,
+    array: &ArrayRef,
+    against: &'static str,
+    classify: impl FnOnce() -> Result<Arc<[u8]>>,
+) -> Result<Arc<[u8]>> {
+    memo.with_borrow_mut(|last| {
+        if let Some((seen, seen_against, codes)) = last.as_ref()
+            && std::ptr::addr_eq(seen.as_ptr(), Arc::as_ptr(array))
+            && *seen_against == against
+        {
+            return Ok(Arc::clone(codes));
+        }
+        let codes = classify()?;
+        *last = Some((Arc::downgrade(array), against, Arc::clone(&codes)));
+        Ok(codes)
+    })
+}
+
+thread_local! {
+    /// The dictionary values last compared with a literal on this thread. A sliding window
+    /// passes a KPI one slice of the batch per row; the slices share the values.
+    static LAST_COMPARED_VALUES: Memo = const { RefCell::new(None) };
 }
 
 /// Rows of `array` equal to `literal` (NULL rows are not equal).
 pub(crate) fn equals(array: &dyn Array, literal: &'static str) -> Result<BooleanBuffer> {
-    let codes = Literals::new(&[(literal, 1)], 0, 0).classify(array)?;
+    let literals = Literals::new(&[(literal, 1)], 0, 0);
+    let codes = match array.as_any_dictionary_opt() {
+        Some(dictionary) => {
+            let values = dictionary.values();
+            let value_codes = remembered(&LAST_COMPARED_VALUES, values, literal, || {
+                Ok(literals.classify(values.as_ref())?.into())
+            })?;
+            literals.codes_by_key(dictionary, &value_codes)
+        }
+        None => literals.classify(array)?,
+    };
     Ok(BooleanBuffer::collect_bool(codes.len(), |i| codes[i] == 1))
 }
 
@@ -170,6 +225,20 @@ mod tests {
             9,
         );
         literals.classify(array).unwrap()
+    }
+
+    #[test]
+    fn equals_on_slices_of_a_dictionary_and_with_another_literal() {
+        let keys =
+            datafusion::arrow::array::Int32Array::from(vec![Some(0), None, Some(1), Some(0)]);
+        let values: ArrayRef = Arc::new(StringArray::from(vec!["success", "none"]));
+        let batch = DictionaryArray::new(keys, values);
+        let bits =
+            |array: &dyn Array, literal| equals(array, literal).unwrap().iter().collect::<Vec<_>>();
+        assert_eq!(bits(&batch, "success"), [true, false, false, true]);
+        assert_eq!(bits(&batch.slice(2, 2), "success"), [false, true]);
+        assert_eq!(bits(&batch.slice(2, 2), "none"), [true, false]);
+        assert_eq!(bits(&batch.slice(0, 2), "none"), [false, false]);
     }
 
     #[test]

@@ -5,13 +5,13 @@
 //! the list is still an attempt but never live, answered or any other class.
 
 use std::cell::RefCell;
-use std::sync::{Arc, LazyLock, Weak};
+use std::sync::{Arc, LazyLock};
 
-use datafusion::arrow::array::{Array, ArrayRef};
+use datafusion::arrow::array::{ArrayRef, AsArray};
 use datafusion::arrow::buffer::BooleanBuffer;
 use datafusion::common::Result;
 
-use crate::common::strings::Literals;
+use crate::common::strings::{Literals, Memo, remembered};
 
 /// One row's disposition class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,17 +49,17 @@ static CANONICAL: LazyLock<Literals> = LazyLock::new(|| {
     )
 });
 
-/// An array seen before, by its allocation, and the codes it was given.
-type Classified = (Weak<dyn Array>, Arc<[u8]>);
-
 thread_local! {
     /// The array classified last on this thread, and its codes. The KPIs of one query
     /// receive the same disposition array (one `Arc`) for a batch, one after another on
-    /// the same thread, so only the first of them classifies it. The `Weak` keeps the
-    /// array's allocation reserved without keeping its buffers alive, so a matching
-    /// pointer can only be the very same, immutable array.
-    static LAST_CLASSIFIED: RefCell<Option<Classified>> =
-        const { RefCell::new(None) };
+    /// the same thread, so only the first of them classifies it.
+    static LAST_CLASSIFIED: Memo = const { RefCell::new(None) };
+
+    /// The dictionary values classified last on this thread, and their codes. A sliding
+    /// window hands its KPI a new slice of the batch for every row, and all the slices
+    /// share the batch's dictionary values: they are classified once per batch, not once
+    /// per row.
+    static LAST_DICTIONARY_VALUES: Memo = const { RefCell::new(None) };
 }
 
 /// The disposition codes of one batch.
@@ -67,16 +67,20 @@ pub(crate) struct Dispositions(Arc<[u8]>);
 
 impl Dispositions {
     pub(crate) fn new(array: &ArrayRef) -> Result<Self> {
-        LAST_CLASSIFIED.with_borrow_mut(|last| {
-            if let Some((seen, codes)) = last.as_ref()
-                && std::ptr::addr_eq(seen.as_ptr(), Arc::as_ptr(array))
-            {
-                return Ok(Dispositions(Arc::clone(codes)));
+        let codes = remembered(&LAST_CLASSIFIED, array, "disposition", || {
+            match array.as_any_dictionary_opt() {
+                Some(dictionary) => {
+                    let values = dictionary.values();
+                    let value_codes =
+                        remembered(&LAST_DICTIONARY_VALUES, values, "disposition", || {
+                            Ok(CANONICAL.classify(values.as_ref())?.into())
+                        })?;
+                    Ok(CANONICAL.codes_by_key(dictionary, &value_codes).into())
+                }
+                None => Ok(CANONICAL.classify(array.as_ref())?.into()),
             }
-            let codes: Arc<[u8]> = CANONICAL.classify(array.as_ref())?.into();
-            *last = Some((Arc::downgrade(array), Arc::clone(&codes)));
-            Ok(Dispositions(codes))
-        })
+        })?;
+        Ok(Dispositions(codes))
     }
 
     fn select(&self, predicate: impl Fn(u8) -> bool) -> BooleanBuffer {
@@ -156,5 +160,31 @@ mod tests {
             .unwrap()
             .only(Disposition::NoAnswer);
         assert_eq!(again.iter().collect::<Vec<_>>(), [false, false, true]);
+    }
+
+    #[test]
+    fn slices_of_a_dictionary_and_other_dictionaries_get_their_own_codes() {
+        use datafusion::arrow::array::{DictionaryArray, Int32Array, StringArray};
+        let dictionary = |values: Vec<&str>| -> ArrayRef {
+            let keys = Int32Array::from(vec![Some(0), Some(1), None, Some(1), Some(0)]);
+            Arc::new(DictionaryArray::new(
+                keys,
+                Arc::new(StringArray::from(values)),
+            ))
+        };
+        let live = |array: &ArrayRef| {
+            let live = Dispositions::new(array).unwrap().live();
+            live.iter().collect::<Vec<_>>()
+        };
+        let batch = dictionary(vec!["answered", "busy"]);
+        assert_eq!(live(&batch), [true, false, false, false, true]);
+        // A sliding frame's slices share the batch's values.
+        for (offset, expected) in [(1, [false, false]), (3, [false, true]), (0, [true, false])] {
+            assert_eq!(live(&batch.slice(offset, 2)), expected);
+        }
+        let swapped = dictionary(vec!["busy", "abandoned"]);
+        assert_eq!(live(&swapped), [false, true, false, true, false]);
+        assert_eq!(live(&swapped.slice(3, 2)), [true, false]);
+        assert_eq!(live(&batch.slice(3, 2)), [false, true]);
     }
 }
