@@ -212,18 +212,22 @@ pub fn conform(table: &str, columns: &[Column], found: &Schema) -> Result<Schema
     )))
 }
 
+/// A schema of nullable fields, for tests that describe files by their columns.
+#[cfg(test)]
+pub(crate) fn nullable_schema(fields: &[(&str, DataType)]) -> Schema {
+    Schema::new(
+        fields
+            .iter()
+            .map(|(name, data_type)| Field::new(*name, data_type.clone(), true))
+            .collect::<Vec<_>>(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn schema(fields: &[(&str, DataType)]) -> Schema {
-        Schema::new(
-            fields
-                .iter()
-                .map(|(n, t)| Field::new(*n, t.clone(), true))
-                .collect::<Vec<_>>(),
-        )
-    }
+    use super::nullable_schema as schema;
 
     #[test]
     fn the_canonical_schema_conforms_to_itself_with_categories_as_dictionaries() {

@@ -195,18 +195,9 @@ fn read_as_dictionaries(table: &Schema, stored: &Schema) -> Option<SchemaRef> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::category_type;
+    use crate::schema::{category_type, nullable_schema as schema};
     use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
     use datafusion::datasource::source::DataSourceExec;
-
-    fn schema(fields: &[(&str, DataType)]) -> Schema {
-        Schema::new(
-            fields
-                .iter()
-                .map(|(name, data_type)| Field::new(*name, data_type.clone(), true))
-                .collect::<Vec<_>>(),
-        )
-    }
 
     /// The fixture data set stores dispositions as plain Parquet strings.
     #[tokio::test]
