@@ -13,6 +13,7 @@ pub mod format;
 pub mod generator;
 pub mod location;
 pub mod output;
+pub mod plan;
 pub mod repl;
 pub mod schema;
 pub mod session;

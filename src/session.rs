@@ -60,6 +60,9 @@ pub async fn build(options: &Options) -> Result<SessionContext> {
     for rule in callsql_udfs::all_optimizer_rules() {
         builder = builder.with_optimizer_rule(rule);
     }
+    for rule in crate::plan::physical_rules() {
+        builder = builder.with_physical_optimizer_rule(rule);
+    }
     let mut state = builder.build();
     callsql_udfs::register_all_with(&mut state, &options.functions)
         .context("cannot register callsql functions")?;
