@@ -12,10 +12,11 @@ use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::csv::{Writer as CsvWriter, WriterBuilder as CsvWriterBuilder};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::json::LineDelimitedWriter;
-use datafusion::arrow::util::pretty::pretty_format_batches;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::WriterProperties;
+
+mod table;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum OutputFormat {
@@ -159,7 +160,7 @@ impl Encoder {
             Writer::Table { shown, .. } => {
                 let mut out = Vec::new();
                 if shown.first().is_some_and(|b| b.num_columns() > 0) {
-                    writeln!(out, "{}", pretty_format_batches(&shown)?)?;
+                    table::render(&shown, &mut out)?;
                 }
                 let plural = if self.rows == 1 { "" } else { "s" };
                 let kept: usize = shown.iter().map(RecordBatch::num_rows).sum();
