@@ -57,7 +57,10 @@ pub async fn build(options: &Options) -> Result<SessionContext> {
         .with_config(config)
         .with_runtime_env(runtime)
         .with_default_features();
-    for rule in callsql_udfs::all_optimizer_rules() {
+    for rule in callsql_udfs::all_optimizer_rules()
+        .into_iter()
+        .chain(crate::plan::optimizer_rules())
+    {
         builder = builder.with_optimizer_rule(rule);
     }
     for rule in crate::plan::physical_rules() {

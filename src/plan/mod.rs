@@ -1,19 +1,22 @@
-//! Physical plan rules callsql runs after DataFusion's own.
+//! Plan rules callsql runs after DataFusion's own.
 
-mod dictionary_predicates;
+mod dictionary_comparisons;
 mod filters_into_aggregates;
 
 use std::sync::Arc;
 
+use datafusion::optimizer::OptimizerRule;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 
-pub use dictionary_predicates::DictionaryKeyPredicates;
+pub use dictionary_comparisons::DictionaryKeyComparisons;
 pub use filters_into_aggregates::FiltersIntoAggregates;
 
-/// The physical rules a callsql session adds, in the order they run.
+/// The logical rules a callsql session adds.
+pub fn optimizer_rules() -> Vec<Arc<dyn OptimizerRule + Send + Sync>> {
+    vec![Arc::new(DictionaryKeyComparisons)]
+}
+
+/// The physical rules a callsql session adds.
 pub fn physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
-    vec![
-        Arc::new(DictionaryKeyPredicates),
-        Arc::new(FiltersIntoAggregates),
-    ]
+    vec![Arc::new(FiltersIntoAggregates)]
 }
