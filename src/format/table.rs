@@ -22,49 +22,43 @@ pub(super) fn render(batches: &[RecordBatch], out: &mut impl Write) -> Result<()
     };
     let schema = first.schema();
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-    let options = FormatOptions::default().with_display_error(true);
-
     let mut widths: Vec<usize> = names.iter().map(|name| text_width(name)).collect();
-    let mut cell = String::new();
-    for batch in batches {
-        let columns = formatters(batch, &options)?;
-        for row in 0..batch.num_rows() {
-            for (width, column) in widths.iter_mut().zip(&columns) {
-                cell.clear();
-                write!(cell, "{}", column.value(row))?;
-                *width = (*width).max(text_width(&cell));
-            }
+    for_each_row(batches, |cells| {
+        for (width, cell) in widths.iter_mut().zip(cells) {
+            *width = (*width).max(text_width(cell));
         }
-    }
+        Ok(())
+    })?;
 
     let border = border(&widths);
     out.write_all(border.as_bytes())?;
     write_row(out, &widths, &names)?;
     out.write_all(border.as_bytes())?;
-    let mut cells: Vec<String> = vec![String::new(); widths.len()];
+    for_each_row(batches, |cells| write_row(out, &widths, cells))?;
+    out.write_all(border.as_bytes())?;
+    Ok(())
+}
+
+/// Calls `f` with each row's values as text, in one reused buffer per column.
+fn for_each_row(batches: &[RecordBatch], mut f: impl FnMut(&[String]) -> Result<()>) -> Result<()> {
+    let options = FormatOptions::default().with_display_error(true);
+    let mut cells: Vec<String> = Vec::new();
     for batch in batches {
-        let columns = formatters(batch, &options)?;
+        let columns = batch
+            .columns()
+            .iter()
+            .map(|column| ArrayFormatter::try_new(column.as_ref(), &options))
+            .collect::<Result<Vec<_>, _>>()?;
+        cells.resize(columns.len(), String::new());
         for row in 0..batch.num_rows() {
             for (cell, column) in cells.iter_mut().zip(&columns) {
                 cell.clear();
                 write!(cell, "{}", column.value(row))?;
             }
-            write_row(out, &widths, &cells)?;
+            f(&cells)?;
         }
     }
-    out.write_all(border.as_bytes())?;
     Ok(())
-}
-
-fn formatters<'a>(
-    batch: &'a RecordBatch,
-    options: &'a FormatOptions<'a>,
-) -> Result<Vec<ArrayFormatter<'a>>> {
-    Ok(batch
-        .columns()
-        .iter()
-        .map(|column| ArrayFormatter::try_new(column.as_ref(), options))
-        .collect::<Result<_, _>>()?)
 }
 
 /// Display columns of the widest line of `text`.

@@ -67,17 +67,7 @@ mod tests {
     /// The batch size of every filter in the plan of `sql`, with whether an aggregation
     /// reads it.
     async fn filter_batch_sizes(sql: &str) -> Vec<(bool, usize)> {
-        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/data");
-        let ctx = crate::session::build(&crate::session::Options::with_data(fixtures).unwrap())
-            .await
-            .unwrap();
-        let plan = ctx
-            .sql(sql)
-            .await
-            .unwrap()
-            .create_physical_plan()
-            .await
-            .unwrap();
+        let plan = crate::plan::fixture_plan(sql).await;
         let mut sizes = Vec::new();
         plan.apply(|node| {
             for child in node.children() {
