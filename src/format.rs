@@ -18,6 +18,8 @@ use datafusion::parquet::file::properties::WriterProperties;
 
 mod table;
 
+pub use self::table::{DEFAULT_FLOAT_DIGITS, TableStyle, round_float};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum OutputFormat {
     /// Aligned table with a row count.
@@ -83,7 +85,7 @@ enum Writer {
     /// A table needs every row for its column widths: the rows shown are kept until the end.
     Table {
         shown: Vec<RecordBatch>,
-        max_rows: Option<usize>,
+        style: TableStyle,
     },
     Csv(Box<CsvWriter<Spool>>),
     Json(LineDelimitedWriter<Spool>),
@@ -98,14 +100,14 @@ pub struct Encoder {
 }
 
 impl Encoder {
-    /// An encoder for results of `schema`; `max_rows` caps the rows a table shows (the
-    /// count still covers them all) and is ignored by the other formats.
-    pub fn new(format: OutputFormat, schema: SchemaRef, max_rows: Option<usize>) -> Result<Self> {
+    /// An encoder for results of `schema`; `style` lays out a table (rows shown, float
+    /// digits, width) and is ignored by the other formats, which stay exact.
+    pub fn new(format: OutputFormat, schema: SchemaRef, style: TableStyle) -> Result<Self> {
         let spool = Spool::default();
         let writer = match format {
             OutputFormat::Table => Writer::Table {
                 shown: Vec::new(),
-                max_rows,
+                style,
             },
             OutputFormat::Csv => Writer::Csv(Box::new(
                 CsvWriterBuilder::new()
@@ -135,9 +137,11 @@ impl Encoder {
     pub fn write(&mut self, batch: &RecordBatch) -> Result<Vec<u8>> {
         self.rows += batch.num_rows() as u64;
         match &mut self.writer {
-            Writer::Table { shown, max_rows } => {
+            Writer::Table { shown, style } => {
                 let kept: usize = shown.iter().map(RecordBatch::num_rows).sum();
-                let room = max_rows.map_or(usize::MAX, |max| max.saturating_sub(kept));
+                let room = style
+                    .max_rows
+                    .map_or(usize::MAX, |max| max.saturating_sub(kept));
                 if room > 0 {
                     shown.push(batch.slice(0, batch.num_rows().min(room)));
                 }
@@ -157,17 +161,28 @@ impl Encoder {
     /// Ends the output: the table itself, the JSON or Parquet footer.
     pub fn finish(self) -> Result<Vec<u8>> {
         match self.writer {
-            Writer::Table { shown, .. } => {
+            Writer::Table { shown, style } => {
                 let mut out = Vec::new();
+                let mut hidden_columns = String::new();
                 if shown.first().is_some_and(|b| b.num_columns() > 0) {
-                    table::render(&shown, &mut out)?;
+                    let drawn = table::render(&shown, &style, &mut out)?;
+                    if drawn.shown_columns < drawn.columns {
+                        hidden_columns = format!(
+                            "; {} of {} columns shown, the terminal is too narrow for more",
+                            drawn.shown_columns, drawn.columns
+                        );
+                    }
                 }
                 let plural = if self.rows == 1 { "" } else { "s" };
                 let kept: usize = shown.iter().map(RecordBatch::num_rows).sum();
                 if (kept as u64) < self.rows {
-                    writeln!(out, "({} row{plural}, first {kept} shown)", self.rows)?;
+                    writeln!(
+                        out,
+                        "({} row{plural}, first {kept} shown{hidden_columns})",
+                        self.rows
+                    )?;
                 } else {
-                    writeln!(out, "({} row{plural})", self.rows)?;
+                    writeln!(out, "({} row{plural}{hidden_columns})", self.rows)?;
                 }
                 Ok(out)
             }
@@ -213,7 +228,11 @@ mod tests {
     }
 
     fn encode(format: OutputFormat, max_rows: Option<usize>, batches: &[RecordBatch]) -> Vec<u8> {
-        let mut encoder = Encoder::new(format, batches[0].schema(), max_rows).unwrap();
+        let style = TableStyle {
+            max_rows,
+            ..TableStyle::default()
+        };
+        let mut encoder = Encoder::new(format, batches[0].schema(), style).unwrap();
         let mut out = Vec::new();
         for batch in batches {
             out.extend(encoder.write(batch).unwrap());

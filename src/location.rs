@@ -8,12 +8,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use datafusion::execution::object_store::{DefaultObjectStoreRegistry, ObjectStoreRegistry};
+use datafusion::execution::object_store::{
+    DefaultObjectStoreRegistry, ObjectStoreRegistry, ObjectStoreUrl,
+};
 use object_store::aws::AmazonS3Builder;
-use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
 use object_store::{BackoffConfig, ClientOptions, ObjectStore, RetryConfig};
 use url::Url;
+
+pub use self::local_store::LocalStore;
+
+mod local_store;
 
 /// A data root given on the command line (`--data`, `--out`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +37,12 @@ impl Location {
             if bucket.is_empty() {
                 bail!("invalid S3 location {text:?}: expected s3://bucket/prefix");
             }
+            if !is_bucket_name(bucket) {
+                bail!(
+                    "invalid S3 bucket name {bucket:?} in {text:?}: a bucket name has up to 63 \
+                     lower-case letters, digits, dots, hyphens or underscores"
+                );
+            }
             return Ok(Location::S3 {
                 bucket: bucket.to_string(),
                 prefix: prefix.trim_matches('/').to_string(),
@@ -45,13 +56,12 @@ impl Location {
     }
 
     /// The URL of the store root that DataFusion resolves object stores by.
-    pub fn store_url(&self) -> Url {
-        match self {
-            Location::Local(_) => Url::parse("file:///").expect("static URL"),
-            Location::S3 { bucket, .. } => {
-                Url::parse(&format!("s3://{bucket}")).expect("bucket names are URL hosts")
-            }
-        }
+    pub fn store_url(&self) -> Result<Url> {
+        let url = match self {
+            Location::Local(_) => "file:///".to_string(),
+            Location::S3 { bucket, .. } => format!("s3://{bucket}"),
+        };
+        Url::parse(&url).with_context(|| format!("{self} is not a valid URL"))
     }
 
     /// The URL of a subdirectory, with a trailing slash so DataFusion treats it as a collection.
@@ -83,14 +93,17 @@ impl Location {
     /// (endpoint, region, keys, allow-http); with a custom endpoint requests are path-style.
     pub fn object_store(&self) -> Result<Arc<dyn ObjectStore>> {
         match self {
-            Location::Local(_) => Ok(Arc::new(LocalFileSystem::new())),
+            Location::Local(_) => Ok(Arc::new(LocalStore::new())),
             Location::S3 { bucket, .. } => {
                 let store = AmazonS3Builder::from_env()
                     .with_bucket_name(bucket)
                     .with_virtual_hosted_style_request(false)
                     .with_client_options(
+                        // A stalled server ends a request after 30 s (body included:
+                        // ranged Parquet reads and 10 MB upload parts take far less).
                         ClientOptions::new()
                             .with_connect_timeout(Duration::from_secs(5))
+                            .with_timeout(Duration::from_secs(30))
                             .with_allow_http(allow_http_from_env()),
                     )
                     // A batch job should fail within seconds when the endpoint is down,
@@ -108,6 +121,17 @@ impl Location {
     }
 }
 
+/// S3's bucket naming rules (plus the underscore some S3-compatible servers allow), which
+/// also make the name a valid URL host.
+fn is_bucket_name(name: &str) -> bool {
+    (1..=63).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric())
+}
+
 /// `AWS_ALLOW_HTTP` as object_store reads it, so the explicit client options above do not
 /// override the environment.
 fn allow_http_from_env() -> bool {
@@ -117,10 +141,22 @@ fn allow_http_from_env() -> bool {
 }
 
 /// An object-store registry that resolves `s3://bucket` URLs on first use from the
-/// environment, so SQL can name any bucket (`COPY … TO 's3://…'`) without set-up.
-#[derive(Debug, Default)]
+/// environment, so SQL can name any bucket (`COPY … TO 's3://…'`) without set-up, and
+/// reaches local files through [`LocalStore`].
+#[derive(Debug)]
 pub struct EnvObjectStoreRegistry {
     stores: DefaultObjectStoreRegistry,
+}
+
+impl Default for EnvObjectStoreRegistry {
+    fn default() -> Self {
+        let stores = DefaultObjectStoreRegistry::new();
+        stores.register_store(
+            ObjectStoreUrl::local_filesystem().as_ref(),
+            Arc::new(LocalStore::new()),
+        );
+        Self { stores }
+    }
 }
 
 impl ObjectStoreRegistry for EnvObjectStoreRegistry {
@@ -150,8 +186,10 @@ impl ObjectStoreRegistry for EnvObjectStoreRegistry {
                 let store = location.object_store().map_err(|e| {
                     datafusion::error::DataFusionError::Configuration(format!("{e:#}"))
                 })?;
-                self.stores
-                    .register_store(&location.store_url(), Arc::clone(&store));
+                let url = location.store_url().map_err(|e| {
+                    datafusion::error::DataFusionError::Configuration(format!("{e:#}"))
+                })?;
+                self.stores.register_store(&url, Arc::clone(&store));
                 Ok(store)
             }
             _ => self.stores.get_store(url),
@@ -190,6 +228,17 @@ mod tests {
             }
         );
         assert!(Location::parse("s3:///x").is_err());
+        for bad in [
+            "s3://a:b/x",
+            "s3://my bucket/x",
+            "s3://Caps/x",
+            "s3://-ab/x",
+        ] {
+            let error = Location::parse(bad).unwrap_err().to_string();
+            assert!(error.contains("invalid S3 bucket name"), "{bad}: {error}");
+        }
+        let fine = Location::parse("s3://my-bucket.v2_x/p").unwrap();
+        assert!(fine.store_url().is_ok());
         assert!(Location::parse("gs://bucket/x").is_err());
     }
 

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use callsql::error::one_line;
-use callsql::format::OutputFormat;
+use callsql::error::Reporter;
+use callsql::format::{OutputFormat, TableStyle};
 use callsql::generator::{GenOptions, generate};
 use callsql::location::Location;
 use callsql::output::{self, Sink};
@@ -65,6 +65,15 @@ struct Cli {
         allow_hyphen_values = true
     )]
     command: Option<String>,
+    /// Show errors with every layer they passed through, not only the readable line.
+    #[arg(
+        short,
+        long,
+        global = true,
+        env = "CALLSQL_DEBUG",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    verbose: bool,
     #[command(subcommand)]
     subcommand: Option<Command>,
 }
@@ -110,7 +119,7 @@ fn parse_param(text: &str) -> Result<(String, String), String> {
         Some((name, value)) if !name.trim().is_empty() => {
             Ok((name.trim().to_string(), value.to_string()))
         }
-        _ => Err(format!("expected NAME=VALUE, got '{text}'")),
+        _ => Err(format!("expects NAME=VALUE, got '{text}'")),
     }
 }
 
@@ -153,23 +162,67 @@ struct TestArgs {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(&error),
+    };
+    let reporter = Reporter {
+        verbose: cli.verbose,
+        without_data: cli.data.is_none(),
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(runtime) => runtime,
-        Err(error) => return fail(&anyhow::Error::from(error)),
+        Err(error) => return fail(&anyhow::Error::from(error), reporter),
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, reporter)) {
         Ok(code) => code,
-        Err(error) => fail(&error),
+        Err(error) => fail(&error, reporter),
     }
+}
+
+/// A command line clap refuses is one line on stderr and exit status 2; help and the
+/// version print as clap writes them.
+fn usage_error(error: &clap::Error) -> ExitCode {
+    use clap::error::{ContextKind, ErrorKind};
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = error.print();
+        return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
+    }
+    let flag = error
+        .get(ContextKind::InvalidArg)
+        .map(|arg| arg.to_string())
+        .map(|arg| arg.split(' ').next().unwrap_or_default().to_string());
+    let reason = std::error::Error::source(error).map(ToString::to_string);
+    let line = match (error.kind(), flag, reason) {
+        (ErrorKind::ValueValidation, Some(flag), Some(reason)) => format!("{flag} {reason}"),
+        _ => {
+            let rendered = error.render().to_string();
+            let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
+            let first = lines.next().unwrap_or_default();
+            let mut line = first.strip_prefix("error: ").unwrap_or(first).to_string();
+            for tip in lines.filter_map(|l| l.strip_prefix("tip: ")) {
+                line.push_str("; ");
+                line.push_str(tip);
+            }
+            line.push_str(" (see callsql --help)");
+            line
+        }
+    };
+    eprintln!("error: {line}");
+    ExitCode::from(2)
 }
 
 /// Errors are one line on stderr, whatever layers they passed through. A reader that
 /// stopped early (`callsql … | head`) is not an error.
-fn fail(error: &anyhow::Error) -> ExitCode {
+fn fail(error: &anyhow::Error, reporter: Reporter) -> ExitCode {
     let broken_pipe = error.chain().any(|cause| {
         cause
             .downcast_ref::<std::io::Error>()
@@ -178,11 +231,11 @@ fn fail(error: &anyhow::Error) -> ExitCode {
     if broken_pipe {
         return ExitCode::SUCCESS;
     }
-    eprintln!("error: {}", one_line(error));
+    eprintln!("error: {}", reporter.line(error));
     ExitCode::FAILURE
 }
 
-async fn run(cli: Cli) -> Result<ExitCode> {
+async fn run(cli: Cli, reporter: Reporter) -> Result<ExitCode> {
     let mut options = Options {
         data: cli.data.as_deref().map(Location::parse).transpose()?,
         memory_limit: cli.memory_limit,
@@ -197,10 +250,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Run(args)) => run_query(args, &options, cli.format).await,
         Some(Command::Queries) => list_queries(cli.format),
         Some(Command::Functions(args)) => list_functions(args, &options, cli.format).await,
-        Some(Command::Repl) => repl::run(&options, cli.format.unwrap_or_default()).await,
+        Some(Command::Repl) => repl::run(&options, cli.format.unwrap_or_default(), reporter).await,
         None => match cli.command {
             Some(sql) => execute(&sql, &options, cli.format.unwrap_or_default()).await,
-            None => repl::run(&options, cli.format.unwrap_or_default()).await,
+            None => repl::run(&options, cli.format.unwrap_or_default(), reporter).await,
         },
     }
 }
@@ -212,7 +265,7 @@ async fn execute(sql: &str, options: &Options, format: OutputFormat) -> Result<E
         bail!("no SQL statement given");
     }
     for statement in statements {
-        let plan = ctx.state().statement_to_plan(statement).await?;
+        let plan = session::plan(&ctx, statement).await?;
         let stream = ctx
             .execute_logical_plan(plan)
             .await?
@@ -220,7 +273,8 @@ async fn execute(sql: &str, options: &Options, format: OutputFormat) -> Result<E
             .await?;
         let mut sink = Sink::stdout(format)?;
         let progress = output::progress("running", format, &sink);
-        output::write_results(stream, format, &mut sink, None, &progress, interrupted()).await?;
+        let style = sink.fit(TableStyle::default());
+        output::write_results(stream, format, &mut sink, style, &progress, interrupted()).await?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -254,8 +308,9 @@ async fn run_query(
         .execute_stream()
         .await?;
     let progress = output::progress(&query.name, format, &sink);
+    let style = sink.fit(TableStyle::default());
     let rows =
-        output::write_results(stream, format, &mut sink, None, &progress, interrupted()).await?;
+        output::write_results(stream, format, &mut sink, style, &progress, interrupted()).await?;
     if args.out.is_some() {
         eprintln!(
             "wrote {rows} rows ({}) to {}",

@@ -14,12 +14,14 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use object_store::buffered::BufWriter;
 use tokio::io::AsyncWriteExt;
 
-use crate::format::{Encoder, OutputFormat};
+use crate::format::{Encoder, OutputFormat, TableStyle};
 use crate::location::Location;
 
 /// The destination of one result.
 pub enum Sink {
     Stdout(std::io::Stdout),
+    /// A pager reading the rows on its standard input (`\pager` at the prompt).
+    Pager(std::process::Child),
     File {
         /// `None` once the upload is completed or aborted: BufWriter panics on a second end.
         writer: Option<Box<BufWriter>>,
@@ -35,6 +37,18 @@ impl Sink {
             bail!("parquet output is binary: write it with --out FILE or redirect stdout");
         }
         Ok(Sink::Stdout(stdout))
+    }
+
+    /// A pager started with `command` through the shell, so `less -S` and `$PAGER` with
+    /// arguments work.
+    pub fn pager(command: &str) -> Result<Self> {
+        let child = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .with_context(|| format!("cannot start the pager `{command}`"))?;
+        Ok(Sink::Pager(child))
     }
 
     /// A file at `url`: a local path or `s3://bucket/key`.
@@ -62,6 +76,14 @@ impl Sink {
         }
         match self {
             Sink::Stdout(stdout) => stdout.lock().write_all(&bytes)?,
+            Sink::Pager(child) => {
+                // A pager quit early (`q` in less) has read all the reader wanted.
+                if let Some(input) = child.stdin.as_mut()
+                    && input.write_all(&bytes).is_err()
+                {
+                    child.stdin = None;
+                }
+            }
             Sink::File { writer, location } => writer
                 .as_mut()
                 .ok_or_else(|| anyhow!("{location} is already closed"))?
@@ -75,6 +97,11 @@ impl Sink {
     async fn commit(&mut self) -> Result<()> {
         match self {
             Sink::Stdout(stdout) => stdout.lock().flush()?,
+            Sink::Pager(child) => {
+                drop(child.stdin.take());
+                let waiting = tokio::task::block_in_place(|| child.wait());
+                waiting.context("the pager failed")?;
+            }
             Sink::File { writer, location } => {
                 let mut writer = writer
                     .take()
@@ -89,20 +116,38 @@ impl Sink {
     }
 
     async fn abort(&mut self) {
-        if let Sink::File {
-            writer: Some(writer),
-            ..
-        } = self
-        {
-            // The upload was never completed, so nothing is visible whatever abort says.
-            let _ = writer.abort().await;
+        match self {
+            Sink::File {
+                writer: Some(writer),
+                ..
+            } => {
+                // The upload was never completed, so nothing is visible whatever abort says.
+                let _ = writer.abort().await;
+            }
+            Sink::Pager(child) => {
+                drop(child.stdin.take());
+                let _ = tokio::task::block_in_place(|| child.wait());
+            }
+            _ => {}
         }
+    }
+
+    /// `style` with the terminal's width when the rows go to a terminal.
+    pub fn fit(&self, style: TableStyle) -> TableStyle {
+        let width = match self {
+            Sink::Stdout(stdout) if stdout.is_terminal() => console::Term::stdout()
+                .size_checked()
+                .map(|(_, columns)| usize::from(columns)),
+            _ => None,
+        };
+        TableStyle { width, ..style }
     }
 
     /// Where the rows went, for messages.
     pub fn describe(&self) -> String {
         match self {
             Sink::Stdout(_) => "stdout".to_string(),
+            Sink::Pager(_) => "the pager".to_string(),
             Sink::File { location, .. } => location.to_string(),
         }
     }
@@ -141,11 +186,11 @@ pub async fn write_results(
     mut stream: SendableRecordBatchStream,
     format: OutputFormat,
     sink: &mut Sink,
-    max_rows: Option<usize>,
+    style: TableStyle,
     progress: &ProgressBar,
     interrupt: impl Future<Output = ()>,
 ) -> Result<u64> {
-    let mut encoder = Encoder::new(format, stream.schema(), max_rows)?;
+    let mut encoder = Encoder::new(format, stream.schema(), style)?;
     let pumped = tokio::select! {
         pumped = pump(&mut stream, &mut encoder, sink, progress) => pumped,
         () = interrupt => Err(anyhow!("interrupted")),
@@ -229,7 +274,7 @@ mod tests {
             stream(vec![big_batch(), big_batch()], then_fail),
             OutputFormat::Csv,
             &mut sink,
-            None,
+            TableStyle::default(),
             &ProgressBar::hidden(),
             std::future::pending(),
         )
@@ -264,7 +309,7 @@ mod tests {
             pending_forever,
             OutputFormat::Parquet,
             &mut sink,
-            None,
+            TableStyle::default(),
             &ProgressBar::hidden(),
             tokio::time::sleep(Duration::from_millis(200)),
         )

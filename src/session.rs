@@ -10,9 +10,12 @@ use callsql_udfs::Lexicon;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::sql::parser::Statement;
+use object_store::path::Path as ObjectPath;
 
-use crate::location::{EnvObjectStoreRegistry, Location};
+use crate::location::{EnvObjectStoreRegistry, LocalStore, Location};
 use crate::tables;
 
 /// What a session is built from.
@@ -75,6 +78,29 @@ pub async fn build(options: &Options) -> Result<SessionContext> {
         tables::register_tables(&ctx, data).await?;
     }
     Ok(ctx)
+}
+
+/// Plans one statement. A `COPY … TO` a local path is first checked to be writable there:
+/// DataFusion reports a failed write only as "Error encountered while finalizing writes",
+/// without the path or the system's reason.
+pub async fn plan(ctx: &SessionContext, statement: Statement) -> Result<LogicalPlan> {
+    let plan = ctx.state().statement_to_plan(statement).await?;
+    if let LogicalPlan::Copy(copy) = &plan
+        && !copy.output_url.contains("://")
+    {
+        let target = std::path::Path::new(&copy.output_url);
+        let file = if target.extension().is_some() {
+            target.to_path_buf()
+        } else {
+            target.join("part")
+        };
+        let absolute = std::path::absolute(&file)
+            .with_context(|| format!("invalid path {}", copy.output_url))?;
+        let location = ObjectPath::from_absolute_path(&absolute)
+            .with_context(|| format!("invalid path {}", copy.output_url))?;
+        LocalStore::new().check_writable(&location)?;
+    }
+    Ok(plan)
 }
 
 /// How a lexicon file combines with the builtin lexicon.

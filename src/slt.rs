@@ -180,9 +180,9 @@ pub fn format_float(value: f64) -> String {
             "-Infinity".into()
         };
     }
-    let rounded: f64 = format!("{value:.11e}")
-        .parse()
-        .expect("formatted float parses");
+    let Ok(rounded) = format!("{value:.11e}").parse::<f64>() else {
+        return format!("{value}");
+    };
     if rounded == 0.0 {
         return "0".into();
     }

@@ -24,7 +24,7 @@ use crate::schema;
 /// Registers every canonical table present under `root` and returns their names.
 pub async fn register_tables(ctx: &SessionContext, root: &Location) -> Result<Vec<String>> {
     let store = root.object_store()?;
-    ctx.register_object_store(&root.store_url(), Arc::clone(&store));
+    ctx.register_object_store(&root.store_url()?, Arc::clone(&store));
     check_root_exists(root, store.as_ref()).await?;
 
     let mut registered = Vec::new();

@@ -2,6 +2,8 @@
 //! bundled fixtures (`testdata/data`). Regenerate expected output with
 //! `cargo run -- test testdata --data testdata/data --complete`, then check the diff by hand.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::Path;
 
 use callsql::session::Options;

@@ -195,10 +195,10 @@ pub fn build_calls(
 ) -> Result<RecordBatch> {
     let mut b = Builders::with_capacity(slots.len());
     let mut text = String::with_capacity(512);
-    let talk_bot = LogNormal::new(3.6, 0.7).expect("valid parameters");
-    let talk_agent = LogNormal::new(5.0, 0.6).expect("valid parameters");
-    let spend = LogNormal::new(5.3, 0.9).expect("valid parameters");
-    let unit_normal = Normal::new(0.0, 1.0).expect("valid parameters");
+    let talk_bot = LogNormal::new(3.6, 0.7)?;
+    let talk_agent = LogNormal::new(5.0, 0.6)?;
+    let spend = LogNormal::new(5.3, 0.9)?;
+    let unit_normal = Normal::new(0.0, 1.0)?;
     let mut blocked: Vec<(u32, u64)> = Vec::new();
 
     for slot in slots {

@@ -86,8 +86,8 @@ pub fn organic_orders(options: &GenOptions, first: u32, end: u32) -> Result<Reco
     let mut order_id = StringBuilder::new();
     let mut ordered_at = TimestampMillisecondBuilder::new().with_timezone("UTC");
     let mut amount = Float64Builder::new();
-    let count = Geometric::new(0.5).expect("valid parameter");
-    let spend = LogNormal::new(4.8, 0.9).expect("valid parameters");
+    let count = Geometric::new(0.5)?;
+    let spend = LogNormal::new(4.8, 0.9)?;
     let history_start = options.local_day_start_ms(0) - 365 * DAY_MS;
     let span = options.local_day_start_ms(options.days) - history_start;
     for customer in first..end {

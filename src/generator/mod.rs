@@ -15,7 +15,7 @@ mod truth;
 mod writer;
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc};
 
 use anyhow::{Context, Result, bail};
 use chrono::{Datelike, NaiveDate, Weekday};
@@ -93,11 +93,7 @@ impl GenOptions {
 
     /// UTC milliseconds of local midnight starting day `day` of the window.
     pub fn local_day_start_ms(&self, day: u32) -> i64 {
-        let midnight = self
-            .start
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight exists")
-            .and_utc();
+        let midnight = self.start.and_time(chrono::NaiveTime::MIN).and_utc();
         midnight.timestamp_millis() + i64::from(day) * 86_400_000
             - model::UTC_OFFSET_HOURS * 3_600_000
     }
@@ -174,10 +170,10 @@ fn write_all(
         ProgressStyle::with_template(
             "{spinner} calls {human_pos}/{human_len} [{bar:30}] {percent}% {per_sec} eta {eta}",
         )
-        .expect("valid template")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> "),
     );
-    let record = |path: Path| written.lock().expect("not poisoned").push(path);
+    let record = |path: Path| lock(written).push(path);
     let put = |relative: String, batch: &datafusion::arrow::array::RecordBatch| -> Result<()> {
         let path = options.out.object_path(&relative)?;
         record(path.clone());
@@ -194,7 +190,7 @@ fn write_all(
         for _ in 0..workers {
             scope.spawn(|| {
                 loop {
-                    let plan = match inbox.lock().expect("not poisoned").recv() {
+                    let plan = match lock(&inbox).recv() {
                         Ok(plan) => plan,
                         Err(_) => break,
                     };
@@ -223,13 +219,10 @@ fn write_all(
                         )
                     });
                     match outcome {
-                        Ok(()) => facts.lock().expect("not poisoned").absorb(day_facts),
+                        Ok(()) => lock(&facts).absorb(day_facts),
                         Err(error) => {
                             failed.store(true, Ordering::Relaxed);
-                            first_error
-                                .lock()
-                                .expect("not poisoned")
-                                .get_or_insert(error);
+                            lock(&first_error).get_or_insert(error);
                         }
                     }
                 }
@@ -243,10 +236,13 @@ fn write_all(
         }
         drop(plans);
     });
-    if let Some(error) = first_error.into_inner().expect("not poisoned") {
+    if let Some(error) = first_error
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+    {
         return Err(error);
     }
-    let mut facts = facts.into_inner().expect("not poisoned");
+    let mut facts = facts.into_inner().unwrap_or_else(PoisonError::into_inner);
     // Days finish in any order across workers: sort so the DNC file is the same every run.
     facts.dnc_requests.sort_unstable();
     progress.finish_and_clear();
@@ -293,8 +289,14 @@ fn write_all(
         calls: options.rows,
         orders: organic_orders + call_orders,
         customers: options.customers,
-        files: written.lock().expect("not poisoned").len(),
+        files: lock(written).len(),
     })
+}
+
+/// The value behind `mutex`, also after a worker panicked while holding it: its error
+/// (or the panic itself) is what the run reports.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -174,10 +174,8 @@ impl<'a> Scheduler<'a> {
     }
 
     fn fresh_lead(&mut self) -> Pending {
-        let total = *self
-            .campaign_cumulative
-            .last()
-            .expect("at least one campaign");
+        // GenOptions asks for at least one campaign.
+        let total = self.campaign_cumulative.last().copied().unwrap_or_default();
         let pick = self.rng.random::<f64>() * total;
         let campaign = self
             .campaign_cumulative

@@ -137,8 +137,7 @@ impl Truth {
                 Some(BannedNumber {
                     caller_number: number.caller_number.clone(),
                     campaign_id: number.campaign_id.clone(),
-                    banned_at: chrono::DateTime::from_timestamp_millis(at)
-                        .expect("in range")
+                    banned_at: chrono::DateTime::from_timestamp_millis(at)?
                         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
                     blocked_attempts: blocked.get(&(index as u32)).copied().unwrap_or(0),
                 })

@@ -26,9 +26,24 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "\\run NAME [k=v …]",
         "run canned query NAME with parameters",
     ),
-    ("\\i FILE", "run the SQL statements in FILE"),
+    (
+        "\\i FILE",
+        "run the statements and backslash commands in FILE",
+    ),
     ("\\format table|csv|json", "how results are printed"),
     ("\\timing [on|off]", "print each statement's time"),
+    (
+        "\\maxrows [N|all]",
+        "rows a table shows (the count covers them all); 100 at the prompt",
+    ),
+    (
+        "\\set float_digits [N|exact]",
+        "significant digits of floats in tables (default 6); csv and json stay exact",
+    ),
+    (
+        "\\pager [on|off|COMMAND]",
+        "page tables through $PAGER or `less -FRSX`, or through COMMAND",
+    ),
 ];
 
 impl Repl {
@@ -60,6 +75,9 @@ impl Repl {
             "\\i" => self.include(rest).await,
             "\\format" => self.set_format(rest),
             "\\timing" => self.set_timing(rest),
+            "\\maxrows" => self.set_max_rows(rest),
+            "\\set" => self.set(rest),
+            "\\pager" => self.set_pager(rest),
             _ => Err(anyhow!("unknown command {name}; \\? lists the commands")),
         };
         if let Err(error) = outcome {
@@ -121,14 +139,13 @@ impl Repl {
         if path.is_empty() {
             bail!("usage: \\i FILE");
         }
-        let sql = std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?;
-        self.run_sql(&sql).await;
-        Ok(())
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?;
+        self.script(&text).await
     }
 
     fn set_format(&mut self, name: &str) -> Result<()> {
         if name.is_empty() {
-            return print_text(&format!("format is {}\n", self.format.name()));
+            return print_text(&format!("format is {}\n", self.display.format.name()));
         }
         let format = OutputFormat::from_str(name, true)
             .map_err(|_| anyhow!("unknown format {name}; use table, csv or json"))?;
@@ -137,8 +154,63 @@ impl Repl {
                 "parquet is binary: write it with `callsql run … --out FILE` or COPY … TO 'FILE'"
             );
         }
-        self.format = format;
+        self.display.format = format;
         Ok(())
+    }
+
+    fn set_max_rows(&mut self, setting: &str) -> Result<()> {
+        let style = &mut self.display.style;
+        style.max_rows = match setting {
+            "" => style.max_rows,
+            "all" | "0" => None,
+            n => Some(
+                n.parse()
+                    .map_err(|_| anyhow!("usage: \\maxrows [N|all], got {n}"))?,
+            ),
+        };
+        let shown = style
+            .max_rows
+            .map_or_else(|| "all".to_string(), |n| n.to_string());
+        print_text(&format!("maxrows is {shown}\n"))
+    }
+
+    /// `\set NAME [VALUE]`; float_digits is the one setting.
+    fn set(&mut self, arguments: &str) -> Result<()> {
+        let (name, value) = arguments
+            .split_once(char::is_whitespace)
+            .unwrap_or((arguments, ""));
+        if name != "float_digits" {
+            bail!("usage: \\set float_digits [N|exact]");
+        }
+        let style = &mut self.display.style;
+        style.float_digits = match value.trim() {
+            "" => style.float_digits,
+            "exact" => None,
+            n => match n.parse::<usize>() {
+                Ok(digits @ 1..=17) => Some(digits),
+                _ => bail!("float_digits is 1 to 17 or exact, got {n}"),
+            },
+        };
+        let shown = style
+            .float_digits
+            .map_or_else(|| "exact".to_string(), |n| n.to_string());
+        print_text(&format!("float_digits is {shown}\n"))
+    }
+
+    fn set_pager(&mut self, setting: &str) -> Result<()> {
+        self.display.pager = match setting {
+            "" if self.display.pager.is_some() => None,
+            "" | "on" => Some(
+                std::env::var("PAGER")
+                    .ok()
+                    .filter(|pager| !pager.trim().is_empty())
+                    .unwrap_or_else(|| "less -FRSX".to_string()),
+            ),
+            "off" => None,
+            command => Some(command.to_string()),
+        };
+        let shown = self.display.pager.as_deref().unwrap_or("off");
+        print_text(&format!("pager is {shown}\n"))
     }
 
     fn set_timing(&mut self, setting: &str) -> Result<()> {

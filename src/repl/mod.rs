@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{Result, anyhow};
+use anyhow::{Result, anyhow, bail};
 use datafusion::prelude::{DataFrame, SessionContext};
 use datafusion::sql::parser::DFParser;
 use futures::FutureExt;
@@ -22,14 +22,18 @@ use rustyline::history::DefaultHistory;
 use rustyline::{Config, Editor};
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
-use crate::error::one_line;
-use crate::format::OutputFormat;
+use crate::error::Reporter;
+use crate::format::{OutputFormat, TableStyle};
 use crate::output::{self, Sink};
 use crate::session::{self, Options};
 use completion::{SqlHelper, Words};
 
-/// Rows a table shows at the prompt; the count still covers them all.
+/// Rows a table shows at the prompt unless `\maxrows` says otherwise; the count still
+/// covers them all.
 const MAX_TABLE_ROWS: usize = 100;
+
+/// How deep `\i` files may include further files.
+const MAX_INCLUDE_DEPTH: usize = 16;
 
 /// One line of input, or why there is none.
 enum Input {
@@ -104,20 +108,31 @@ enum Flow {
     Quit,
 }
 
+/// How results are shown; the backslash commands change it.
+#[derive(Debug, Clone)]
+struct Display {
+    format: OutputFormat,
+    style: TableStyle,
+    /// A shell command that pages tables (`\pager`), if any.
+    pager: Option<String>,
+}
+
 /// The session and the settings the backslash commands change.
 struct Repl {
     ctx: SessionContext,
-    format: OutputFormat,
+    display: Display,
     timing: bool,
     interactive: bool,
+    includes: usize,
     words: Words,
     interrupts: Signal,
     failures: usize,
+    reporter: Reporter,
 }
 
 /// Runs the prompt until `\q`, Ctrl-D or the end of the input. A piped script exits
 /// non-zero when any of its statements failed.
-pub async fn run(options: &Options, format: OutputFormat) -> Result<ExitCode> {
+pub async fn run(options: &Options, format: OutputFormat, reporter: Reporter) -> Result<ExitCode> {
     // From here on Ctrl-C cancels statements instead of ending the process.
     let interrupts = signal(SignalKind::interrupt())?;
     let ctx = session::build(options).await?;
@@ -144,12 +159,21 @@ pub async fn run(options: &Options, format: OutputFormat) -> Result<ExitCode> {
     };
     let mut repl = Repl {
         ctx,
-        format,
+        display: Display {
+            format,
+            style: TableStyle {
+                max_rows: interactive.then_some(MAX_TABLE_ROWS),
+                ..TableStyle::default()
+            },
+            pager: None,
+        },
         timing: false,
         interactive,
+        includes: 0,
         words,
         interrupts,
         failures: 0,
+        reporter,
     };
     if interactive {
         eprintln!(
@@ -178,28 +202,15 @@ pub async fn run(options: &Options, format: OutputFormat) -> Result<ExitCode> {
             }
             Input::End => break,
         };
-        if buffer.is_empty() && line.trim_start().starts_with('\\') {
-            lines.remember(&line);
-            match repl.command(line.trim()).await {
-                Flow::Continue => continue,
-                Flow::Quit => break,
-            }
+        let (entry, flow) = repl.feed(&mut buffer, &line).await;
+        if let Some(entry) = entry {
+            lines.remember(&entry);
         }
-        if buffer.is_empty() && statements::is_blank(&line) {
-            continue;
-        }
-        buffer.push_str(&line);
-        buffer.push('\n');
-        if let Some((complete, rest)) = statements::take_complete(&buffer) {
-            lines.remember(&complete);
-            repl.run_sql(&complete).await;
-            buffer = rest;
+        if let Flow::Quit = flow {
+            break;
         }
     }
-    // A script's last statement may lack its `;`.
-    if !statements::is_blank(&buffer) {
-        repl.run_sql(&buffer).await;
-    }
+    repl.finish(&buffer).await;
     lines.save_history();
     Ok(if repl.failures > 0 && !repl.interactive {
         ExitCode::FAILURE
@@ -209,6 +220,52 @@ pub async fn run(options: &Options, format: OutputFormat) -> Result<ExitCode> {
 }
 
 impl Repl {
+    /// Takes one line of input: a backslash command at the start of a statement runs at
+    /// once, SQL gathers in `buffer` until a `;` completes it. Returns what ran, for the
+    /// history.
+    async fn feed(&mut self, buffer: &mut String, line: &str) -> (Option<String>, Flow) {
+        if buffer.is_empty() && line.trim_start().starts_with('\\') {
+            let flow = Box::pin(self.command(line.trim())).await;
+            return (Some(line.to_string()), flow);
+        }
+        if buffer.is_empty() && statements::is_blank(line) {
+            return (None, Flow::Continue);
+        }
+        buffer.push_str(line);
+        buffer.push('\n');
+        let Some((complete, rest)) = statements::take_complete(buffer) else {
+            return (None, Flow::Continue);
+        };
+        self.run_sql(&complete).await;
+        *buffer = rest;
+        (Some(complete), Flow::Continue)
+    }
+
+    /// Runs what is left in `buffer`: a script's last statement may lack its `;`.
+    async fn finish(&mut self, buffer: &str) {
+        if !statements::is_blank(buffer) {
+            self.run_sql(buffer).await;
+        }
+    }
+
+    /// Runs `text` line by line as if typed, backslash commands included; `\q` ends it.
+    async fn script(&mut self, text: &str) -> Result<()> {
+        if self.includes >= MAX_INCLUDE_DEPTH {
+            bail!("\\i files include each other more than {MAX_INCLUDE_DEPTH} deep");
+        }
+        self.includes += 1;
+        let mut buffer = String::new();
+        for line in text.lines() {
+            if let (_, Flow::Quit) = self.feed(&mut buffer, line).await {
+                buffer.clear();
+                break;
+            }
+        }
+        self.finish(&buffer).await;
+        self.includes -= 1;
+        Ok(())
+    }
+
     fn table_count(&self) -> usize {
         self.ctx
             .catalog("datafusion")
@@ -225,10 +282,10 @@ impl Repl {
         };
         for statement in statements {
             let started = Instant::now();
-            let (ctx, format, interactive) = (&self.ctx, self.format, self.interactive);
+            let (ctx, display, interactive) = (&self.ctx, &self.display, self.interactive);
             let work = async move {
-                let plan = ctx.state().statement_to_plan(statement).await?;
-                print(ctx.execute_logical_plan(plan).await?, format, interactive).await
+                let plan = session::plan(ctx, statement).await?;
+                print(ctx.execute_logical_plan(plan).await?, display, interactive).await
             };
             if let Err(error) = until_interrupted(&mut self.interrupts, work).await {
                 return self.report(&error);
@@ -245,7 +302,7 @@ impl Repl {
     /// Prints `frame` unless Ctrl-C cancels it first; with \timing, the time since
     /// `started` (when planning began).
     async fn cancellable(&mut self, frame: DataFrame, started: Instant) -> Result<()> {
-        let printing = print(frame, self.format, self.interactive);
+        let printing = print(frame, &self.display, self.interactive);
         until_interrupted(&mut self.interrupts, printing).await?;
         if self.timing {
             eprintln!("Time: {:.3} s", started.elapsed().as_secs_f64());
@@ -255,7 +312,7 @@ impl Repl {
 
     fn report(&mut self, error: &anyhow::Error) {
         self.failures += 1;
-        eprintln!("error: {}", one_line(error));
+        eprintln!("error: {}", self.reporter.line(error));
         let _ = std::io::stderr().flush();
     }
 }
@@ -273,24 +330,26 @@ async fn until_interrupted(
     }
 }
 
-/// Prints a result in `format`; at the prompt a table is capped and a long query shows a
-/// spinner.
-async fn print(frame: DataFrame, format: OutputFormat, interactive: bool) -> Result<()> {
+/// Prints a result as `display` says; at the prompt a table fits the terminal (or goes
+/// through the pager) and a long query shows a spinner.
+async fn print(frame: DataFrame, display: &Display, interactive: bool) -> Result<()> {
     let stream = frame.execute_stream().await?;
-    let mut sink = Sink::stdout(format)?;
-    let (max_rows, progress) = if interactive {
-        (
-            Some(MAX_TABLE_ROWS),
-            output::progress("running", format, &sink),
-        )
+    let format = display.format;
+    let mut sink = match &display.pager {
+        Some(command) if interactive && format == OutputFormat::Table => Sink::pager(command)?,
+        _ => Sink::stdout(format)?,
+    };
+    let style = sink.fit(display.style);
+    let progress = if interactive {
+        output::progress("running", format, &sink)
     } else {
-        (None, ProgressBar::hidden())
+        ProgressBar::hidden()
     };
     output::write_results(
         stream,
         format,
         &mut sink,
-        max_rows,
+        style,
         &progress,
         std::future::pending(),
     )

@@ -307,7 +307,10 @@ fn bad_run_parameters_are_one_error_line_listing_the_parameters() {
     // A malformed --param is a usage error, reported by the argument parser (exit status 2).
     let usage = run(&["script_ranking", "--param", "confidence"]);
     assert_eq!(usage.status.code(), Some(2));
-    assert!(crate::support::stderr(&usage).contains("expected NAME=VALUE, got 'confidence'"));
+    assert_eq!(
+        crate::support::stderr(&usage),
+        "error: --param expects NAME=VALUE, got 'confidence'\n"
+    );
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("mine.sql");
     fs::write(&file, "-- description: Mine.\n-- param since DATE: First day.\nSELECT count(*) FROM calls WHERE dt >= $since").unwrap();
@@ -377,7 +380,7 @@ fn a_memory_limit_bounds_the_session() {
     let sql = "SELECT customer_id, count(*) FROM calls GROUP BY 1 ORDER BY 2 DESC LIMIT 1";
     assert_one_line_error(
         &callsql(&["--data", &data, "--memory-limit", "64K", "-c", sql], &[]),
-        &["Resources exhausted", "pool_size: 64.0 KB"],
+        &["the memory limit is reached", "pool_size: 64.0 KB"],
     );
     let roomy = callsql(&["--data", &data, "--memory-limit", "256M", "-c", sql], &[]);
     assert!(roomy.status.success(), "{}", crate::support::stderr(&roomy));

@@ -2,9 +2,12 @@
 //! the round trip through a real S3-compatible server. One test binary, so DataFusion is
 //! linked once.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod batch;
 mod cli;
 mod generator;
+mod hostile;
 mod queries;
 mod repl;
 mod s3;

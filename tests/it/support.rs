@@ -28,6 +28,30 @@ pub fn callsql(args: &[&str], env: &[(&str, &str)]) -> Output {
     command.output().expect("callsql runs")
 }
 
+/// Runs `callsql` like [`callsql`], failing the test if it has not ended within `limit`.
+pub fn callsql_within(args: &[&str], limit: std::time::Duration) -> Output {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_callsql"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("callsql starts");
+    let started = std::time::Instant::now();
+    while child
+        .try_wait()
+        .expect("callsql can be waited for")
+        .is_none()
+    {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("callsql {args:?} did not end within {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().expect("callsql output")
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }

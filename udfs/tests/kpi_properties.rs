@@ -5,6 +5,8 @@
 //! (`convert_to_state`) agree with their plain equivalents; every string encoding gives
 //! the same answer.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::sync::Arc;
 
 use callsql_udfs::kpi;

@@ -58,6 +58,11 @@ pub(crate) fn probabilities(arms: &[Posterior]) -> Vec<f64> {
         mass[only.index] = 1.0;
         return mass;
     }
+    if contenders.is_empty() || end <= start {
+        // Posteriors narrower than f64 resolves near 1 (counts near 2^63): no range is
+        // left to integrate over, and the highest mean is best.
+        return highest_means(arms);
+    }
     let integrand = Integrand {
         contenders: &contenders,
     };
@@ -80,10 +85,26 @@ pub(crate) fn probabilities(arms: &[Posterior]) -> Vec<f64> {
         left = right;
     }
     let total: f64 = mass.iter().sum();
-    if total > 0.0 {
-        mass.iter_mut().for_each(|m| *m /= total);
+    if total.is_nan() || total <= 0.0 {
+        return highest_means(arms);
     }
+    mass.iter_mut().for_each(|m| *m /= total);
     mass
+}
+
+/// All the mass, shared evenly, on the arms with the highest posterior mean.
+fn highest_means(arms: &[Posterior]) -> Vec<f64> {
+    let top = arms.iter().map(Posterior::mean).fold(f64::MIN, f64::max);
+    let leaders = arms.iter().filter(|arm| arm.mean() == top).count();
+    arms.iter()
+        .map(|arm| {
+            if arm.mean() == top {
+                1.0 / leaders as f64
+            } else {
+                0.0
+            }
+        })
+        .collect()
 }
 
 struct Contender {

@@ -3,6 +3,13 @@
 
 use statrs::function::beta::{beta_reg, ln_beta};
 
+use super::best_arm;
+
+/// The longest of Evan Miller's sums evaluated term by term; past it (both arms with tens
+/// of thousands of successes and of failures) the two-arm quadrature of [`best_arm`] is
+/// as exact (1e-8) and its cost does not grow with the counts.
+const MAX_EXACT_TERMS: f64 = 20_000.0;
+
 /// Successes and trials of one arm, checked: finite, 0 ≤ successes ≤ trials.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Counts {
@@ -50,10 +57,10 @@ impl Posterior {
 
     /// The posterior of `counts` under a uniform Beta(1, 1) prior.
     pub(crate) fn uniform_prior(counts: Counts) -> Self {
-        Self::new(
-            1.0 + counts.successes,
-            1.0 + counts.trials - counts.successes,
-        )
+        // Failures first: at counts near 2^63, `1 + trials` rounds to `trials` and
+        // `1 + trials − successes` would become 0, which no Beta distribution has.
+        let failures = counts.trials - counts.successes;
+        Self::new(1.0 + counts.successes, 1.0 + failures)
     }
 
     pub(crate) fn mean(&self) -> f64 {
@@ -98,11 +105,17 @@ impl Posterior {
 /// 1 − p, a sum of β_a or β_b terms, so the shortest of the four sums is taken. Terms are
 /// added in log space: B(·) of large counts underflows, their ratios do not.
 pub(crate) fn prob_beats(a: &Posterior, b: &Posterior) -> f64 {
-    let shortest = [b.alpha, a.alpha, a.beta, b.beta]
+    let (shortest, terms) = [b.alpha, a.alpha, a.beta, b.beta]
         .into_iter()
         .enumerate()
         .min_by(|x, y| x.1.total_cmp(&y.1))
-        .map_or(0, |(index, _)| index);
+        .unwrap_or((0, 0.0));
+    if terms > MAX_EXACT_TERMS {
+        return match best_arm::probabilities(&[*a, *b]).as_slice() {
+            [_, b_best] => b_best.clamp(0.0, 1.0),
+            _ => 0.5,
+        };
+    }
     let probability = match shortest {
         0 => miller_sum(a, b),
         1 => 1.0 - miller_sum(b, a),
@@ -174,6 +187,32 @@ mod tests {
         for other in [complement, mirrored, mirrored_complement] {
             assert!((direct - other).abs() < 1e-12, "{direct} vs {other}");
         }
+    }
+
+    /// Counts past the exact sums' length go through quadrature and stay continuous with
+    /// the exact answer just below the switch.
+    #[test]
+    fn huge_counts_switch_to_quadrature_seamlessly() {
+        let exact = prob_beats(
+            &posterior(19_000.0, 40_000.0),
+            &posterior(19_200.0, 40_000.0),
+        );
+        let a = posterior(19_000.0, 40_000.0);
+        let b = posterior(19_200.0, 40_000.0);
+        let quadrature = best_arm::probabilities(&[a, b])[1];
+        assert!((exact - quadrature).abs() < 1e-7, "{exact} vs {quadrature}");
+        let p = prob_beats(&posterior(4e17, 1e18), &posterior(4.000_001e17, 1e18));
+        assert!((0.0..=1.0).contains(&p), "{p}");
+    }
+
+    /// At i64::MAX, `1 + trials − successes` rounds to 0 unless failures are taken first.
+    #[test]
+    fn counts_near_two_to_the_63_keep_a_valid_posterior() {
+        let top = i64::MAX as f64;
+        let arm = posterior(top, top);
+        assert_eq!((arm.alpha, arm.beta), (1.0 + top, 1.0));
+        let p = prob_beats(&arm, &posterior(1.0, 2.0));
+        assert!(p < 1e-6, "{p}");
     }
 
     /// Large counts: no overflow, and the answer matches the normal approximation closely
