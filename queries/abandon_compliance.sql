@@ -1,5 +1,6 @@
 -- name: abandon_compliance
 -- description: Abandoned-call rate per campaign at the end of each day, over the rolling 30 days the US TSR uses and the 24 hours Ofcom uses, flagged above the 3% limit.
+-- columns: campaign_id, dt, tsr_rate_30d, tsr_over_limit, ofcom_rate_24h, ofcom_over_limit
 --
 -- US Telemarketing Sales Rule, 16 CFR 310.4(b)(4): abandoned calls may not exceed 3% of
 -- live calls per campaign over a 30-day period. Ofcom (UK) persistent-misuse policy:

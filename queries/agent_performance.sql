@@ -1,5 +1,6 @@
 -- name: agent_performance
 -- description: Per human agent: calls handled, talk hours, AHT, conversion, transfer share, CSAT and complaints, with the agent's team.
+-- columns: agent_id, team, calls, answered, talk_hours, aht_s, avg_talk_s, successes, conversion_rate, conversion_lower, transfer_share, revenue, csat, complaint_rate
 -- param since DATE = NULL: First day (NULL: from the start).
 -- param until DATE = NULL: Last day (NULL: to the end).
 -- param min_calls BIGINT = 1: Agents with fewer handled calls are left out.

@@ -1,5 +1,6 @@
 -- name: compliance_audit
 -- description: One row per compliance rule broken: calls outside the calling window, calls to DNC-listed numbers or after a DNC request, transcripts with lexicon hits, campaigns over the abandon limit, invalid numbers dialled, blocked caller numbers.
+-- columns: rule, campaign_id, subject, occurred_at, detail
 -- param tz VARCHAR = Asia/Shanghai: Callees' time zone for the calling window (IANA name or offset).
 -- param start_hour DOUBLE = 8: First permitted local hour.
 -- param end_hour DOUBLE = 21: End of the permitted hours (exclusive).

@@ -1,5 +1,6 @@
 -- name: funnel_by_attempt
 -- description: The calling funnel by attempt number: attempts, live, effective and successful calls, each stage's rate, and how much each further attempt still adds.
+-- columns: attempt_no, attempts, live, effective, successes, live_rate, effective_rate, success_rate, cumulative_success_share
 -- param max_attempt BIGINT = 10: Attempts beyond this are counted in its row.
 -- param campaign VARCHAR = NULL: Only this campaign (NULL: all campaigns).
 -- param since DATE = NULL: First day (NULL: from the start).

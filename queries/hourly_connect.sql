@@ -1,5 +1,6 @@
 -- name: hourly_connect
 -- description: Best time to call: connect and success rates by local hour of day, with Wilson intervals, ranked by the interval's lower bound.
+-- columns: hour, attempts, live, connect_rate, connect_lower, connect_upper, successes, success_rate, success_lower, success_upper, best_rank
 -- param tz VARCHAR = Asia/Shanghai: Time zone of the hours (IANA name or offset).
 -- param confidence DOUBLE = 0.95: Two-sided confidence level of the Wilson intervals.
 -- param campaign VARCHAR = NULL: Only this campaign (NULL: all campaigns).

@@ -1,5 +1,6 @@
 -- name: intent_confusion
 -- description: Predicted vs QA-labelled intent: one row per (label, prediction) cell with its count, the label's recall, the prediction's precision and the overall accuracy.
+-- columns: labeled_intent, predicted_intent, calls, share_of_label, label_recall, predicted_precision, accuracy
 -- param campaign VARCHAR = NULL: Only this campaign (NULL: all campaigns).
 -- param since DATE = NULL: First day (NULL: from the start).
 -- param until DATE = NULL: Last day (NULL: to the end).

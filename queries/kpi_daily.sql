@@ -1,5 +1,6 @@
 -- name: kpi_daily
 -- description: The daily trend of the headline KPIs: attempts, connect, conversion, abandon, talk time, AHT, effective and transfer rates, CSAT, NPS and revenue, per calendar day.
+-- columns: day, attempts, connect_rate, conversion_rate, abandon_rate, avg_talk_s, aht_s, effective_rate, transfer_rate, csat, nps, successes, revenue
 -- param campaign VARCHAR = NULL: Only this campaign (NULL: all campaigns together).
 -- param since DATE = NULL: First day (NULL: from the start).
 -- param until DATE = NULL: Last day (NULL: to the end).

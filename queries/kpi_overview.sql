@@ -1,5 +1,6 @@
 -- name: kpi_overview
 -- description: Every call KPI per campaign: attempts, connect, talk time, AHT, intent accuracy, effective, transfer, reject, early hang-up, ban, conversion, callback conversion, abandon, CSAT, NPS and repeat dialling.
+-- columns: campaign_id, attempts, connect_rate, avg_talk_s, aht_s, intent_accuracy, effective_rate, transfer_rate, reject_rate, early_hangup_rate, ban_rate, conversion_rate, callback_conversion_rate, abandon_rate_tsr, abandon_rate_ofcom, csat, nps, repeat_rate
 -- param since DATE = NULL: Only calls on or after this day (NULL: from the start).
 -- param until DATE = NULL: Only calls on or before this day (NULL: to the end).
 -- param early_hangup_s DOUBLE = 10: A callee hang-up with less talk than this is an early hang-up.

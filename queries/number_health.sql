@@ -1,5 +1,6 @@
 -- name: number_health
 -- description: Per outbound caller number: attempts, blocked share, reject, complaint and DNC-request rates, first blocked time, and a status to act on.
+-- columns: caller_number, attempts, campaigns, connect_rate, blocked_share, reject_rate, complaint_rate, dnc_request_rate, first_blocked_at, last_used_at, status
 -- param since DATE = NULL: First day counted (NULL: from the start).
 -- param until DATE = NULL: Last day counted (NULL: to the end).
 -- param complaint_alert DOUBLE = 0.03: Complaint rate (per live call) from which a number is at risk.

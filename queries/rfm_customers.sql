@@ -1,5 +1,6 @@
 -- name: rfm_customers
 -- description: RFM scores (1–5, ties scored alike), code and segment per customer with orders.
+-- columns: customer_id, recency_days, frequency, monetary, r, f, m, rfm, segment
 -- param as_of DATE = NULL: Recency is counted in days up to this date (NULL: the day of the latest order).
 --
 -- recency_days = as_of − date of the customer's last order; frequency = orders;

@@ -1,5 +1,6 @@
 -- name: rfm_segments
 -- description: RFM segment summary: customers, share, average recency/frequency/monetary and revenue share per segment.
+-- columns: segment, customers, customer_share, avg_recency_days, avg_frequency, avg_monetary, revenue_share
 -- param as_of DATE = NULL: Recency is counted in days up to this date (NULL: the day of the latest order).
 --
 -- The per-customer scores are those of the `rfm_customers` query (same definitions).

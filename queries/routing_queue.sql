@@ -1,5 +1,6 @@
 -- name: routing_queue
 -- description: Customers to call next, ordered by the seed's routing score (value, engagement, timeliness), excluding anyone on the DNC list or who asked not to be called.
+-- columns: queue_position, customer_id, routing_score, value, engagement, timeliness, attempts
 -- param top BIGINT = 100: How many customers to return.
 -- param as_of DATE = NULL: Recency is counted up to this date (NULL: the day of the latest order).
 -- param wv DOUBLE = 0.4: Weight of value.

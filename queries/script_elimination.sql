@@ -1,5 +1,6 @@
 -- name: script_elimination
 -- description: The seed's hourly cut of weak scripts done safely: flags a script only when the evidence says it is worse, never on a small sample's raw rate.
+-- columns: campaign_id, script_id, trials, successes, success_rate, rate_lower, rate_upper, p_best, leader_lower, eliminate, reason
 -- param min_trials BIGINT = 200: A script needs at least this many answered calls before its P(best) can retire it.
 -- param max_p_best DOUBLE = 0.05: Retire a script whose probability of being the campaign's best is below this.
 -- param confidence DOUBLE = 0.95: Confidence level of the Wilson intervals compared.

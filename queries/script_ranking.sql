@@ -1,5 +1,6 @@
 -- name: script_ranking
 -- description: Scripts (话术) ranked per campaign by their probability of being the best, with success rate, Wilson interval, talk time and the seed's efficiency score.
+-- columns: campaign_id, rank, script_id, trials, successes, success_rate, rate_lower, rate_upper, p_best, avg_talk_s, efficiency_score
 -- param confidence DOUBLE = 0.95: Two-sided confidence level of the Wilson interval.
 -- param since DATE = NULL: Only calls on or after this day (NULL: all days).
 -- param until DATE = NULL: Only calls on or before this day (NULL: all days).

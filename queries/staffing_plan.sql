@@ -1,5 +1,6 @@
 -- name: staffing_plan
 -- description: Agents needed per local hour of day (Erlang C) to answer agent-handled calls within a service-level target, from the observed calls per day and handling time.
+-- columns: hour, calls_per_day, aht_s, erlangs, agents, service_level, asa_s, occupancy
 -- param tz VARCHAR = Asia/Shanghai: Time zone of the hours (IANA name or offset).
 -- param target_sl DOUBLE = 0.8: Share of calls to answer within target_s (a fraction).
 -- param target_s DOUBLE = 20: Answer-time target, seconds.

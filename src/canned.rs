@@ -28,6 +28,9 @@ const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/canned_quer
 pub struct CannedQuery {
     pub name: String,
     pub description: String,
+    /// The result's columns, as the header's `-- columns:` line names them (empty when a
+    /// query file has none).
+    pub columns: Vec<String>,
     pub params: Vec<QueryParam>,
     #[serde(skip)]
     pub sql: String,
@@ -123,6 +126,9 @@ pub fn describe(queries: &[CannedQuery]) -> String {
     let mut text = String::new();
     for query in queries {
         text.push_str(&format!("{}\n    {}\n", query.name, query.description));
+        if !query.columns.is_empty() {
+            text.push_str(&format!("    columns: {}\n", query.columns.join(", ")));
+        }
         for param in &query.params {
             text.push_str(&format!("    --param {param}: {}\n", param.description));
         }
@@ -166,6 +172,7 @@ impl CannedQuery {
     pub fn parse(file_name: &str, text: &str) -> Result<Self> {
         let mut name = None;
         let mut description = String::new();
+        let mut columns = Vec::new();
         let mut params = Vec::new();
         for line in text.lines() {
             let Some(comment) = line.trim().strip_prefix("--") else {
@@ -176,6 +183,8 @@ impl CannedQuery {
                 name = Some(value.trim().to_string());
             } else if let Some(value) = comment.strip_prefix("description:") {
                 description = value.trim().to_string();
+            } else if let Some(value) = comment.strip_prefix("columns:") {
+                columns = value.split(',').map(|c| c.trim().to_string()).collect();
             } else if let Some(declaration) = comment.strip_prefix("param ") {
                 params.push(
                     parse_param(declaration).with_context(|| {
@@ -191,6 +200,7 @@ impl CannedQuery {
         Ok(Self {
             name,
             description,
+            columns,
             params,
             sql: text.to_string(),
         })

@@ -2,7 +2,25 @@
 
 use std::path::Path;
 
-use crate::support::{fixtures, over_canned, query};
+use crate::support::{every_canned_query_returns_its_columns, fixtures, over_canned, query};
+
+/// Every file in `queries/` is embedded at build time, so a new query cannot be missed here.
+#[test]
+fn every_canned_query_runs_on_the_fixtures() {
+    let shipped = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("queries"))
+        .unwrap()
+        .filter(|entry| {
+            entry
+                .as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|e| e == "sql")
+        })
+        .count();
+    assert_eq!(callsql::canned::builtin().unwrap().len(), shipped);
+    every_canned_query_returns_its_columns(fixtures().to_str().unwrap());
+}
 
 /// The SQL of a canned query, without its trailing `;`, ready to nest as a subquery.
 fn canned(name: &str) -> String {

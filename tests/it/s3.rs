@@ -11,6 +11,9 @@ use crate::support::{assert_one_line_error, callsql, generate_to, stdout};
 const ACCESS_KEY: &str = "callsqltest";
 const SECRET_KEY: &str = "callsqltestsecret";
 const BUCKET: &str = "callsql";
+/// A second identity that may read but not write, with a secret easy to grep for.
+const READER_KEY: &str = "callsqlreader";
+const READER_SECRET: &str = "ReaderSecret-9c41e7";
 
 struct Seaweed {
     child: Child,
@@ -41,7 +44,7 @@ impl Seaweed {
         std::fs::write(
             &config,
             format!(
-                r#"{{"identities":[{{"name":"callsql","credentials":[{{"accessKey":"{ACCESS_KEY}","secretKey":"{SECRET_KEY}"}}],"actions":["Admin","Read","Write","List","Tagging"]}}]}}"#
+                r#"{{"identities":[{{"name":"callsql","credentials":[{{"accessKey":"{ACCESS_KEY}","secretKey":"{SECRET_KEY}"}}],"actions":["Admin","Read","Write","List","Tagging"]}},{{"name":"reader","credentials":[{{"accessKey":"{READER_KEY}","secretKey":"{READER_SECRET}"}}],"actions":["Read","List"]}}]}}"#
             ),
         )
         .unwrap();
@@ -235,20 +238,118 @@ fn generated_data_on_s3_queries_the_same_as_local() {
     // a weekday, floored to 2307, plus one of the two rows left over for the first days.
     assert_eq!(stdout(&day), "n\n2308\n");
 
-    // Wrong credentials: one line naming the location, and the secret never printed.
-    let mut bad = env.clone();
-    bad.retain(|(k, _)| *k != "AWS_SECRET_ACCESS_KEY");
-    bad.push(("AWS_SECRET_ACCESS_KEY", "wrong-secret-value"));
-    let err = assert_one_line_error(
-        &callsql(&["-c", "SELECT 1", "--data", &remote], &bad),
-        &[&remote],
-    );
-    assert!(
-        !err.contains("wrong-secret-value") && !err.contains(SECRET_KEY),
-        "{err}"
+    secrets_are_never_shown(&server, &remote);
+    batch_output_is_whole_or_absent(server);
+}
+
+/// Failing S3 commands (a wrong secret, a write the identity may not make, an endpoint
+/// that is down) fail with one line naming the location, and no byte of stdout or stderr,
+/// with or without `-v`, holds the secret; nor does `SHOW ALL` on a working session.
+fn secrets_are_never_shown(server: &Seaweed, remote: &str) {
+    const WRONG_SECRET: &str = "WrongSecret-5d1c0b";
+    let good = server.env();
+    let with = |key: &str, secret: &str, endpoint: &str| -> Vec<(&'static str, String)> {
+        let mut env: Vec<(&'static str, String)> = good
+            .iter()
+            .filter(|(k, _)| {
+                !matches!(
+                    *k,
+                    "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" | "AWS_ENDPOINT_URL"
+                )
+            })
+            .cloned()
+            .collect();
+        env.push(("AWS_ACCESS_KEY_ID", key.to_string()));
+        env.push(("AWS_SECRET_ACCESS_KEY", secret.to_string()));
+        env.push(("AWS_ENDPOINT_URL", endpoint.to_string()));
+        env
+    };
+    let endpoint = server.endpoint();
+    let data = crate::support::fixtures().display().to_string();
+    let probe = format!("s3://{BUCKET}/ready/probe.parquet");
+    let denied = format!("s3://{BUCKET}/denied/kpi.csv");
+    let denied_gen = format!("s3://{BUCKET}/denied-gen");
+    let read = format!("SELECT count(*) FROM '{probe}'");
+    let cases: Vec<(Vec<(&'static str, String)>, &str, Vec<&str>)> = vec![
+        (
+            with(ACCESS_KEY, WRONG_SECRET, &endpoint),
+            WRONG_SECRET,
+            vec!["-c", "SELECT 1", "--data", remote],
+        ),
+        (
+            with(ACCESS_KEY, WRONG_SECRET, &endpoint),
+            WRONG_SECRET,
+            vec!["-c", &read],
+        ),
+        (
+            with(ACCESS_KEY, WRONG_SECRET, &endpoint),
+            WRONG_SECRET,
+            vec!["--data", &data, "run", "kpi_overview", "--out", &denied],
+        ),
+        (
+            with(READER_KEY, READER_SECRET, &endpoint),
+            READER_SECRET,
+            vec!["--data", &data, "run", "kpi_overview", "--out", &denied],
+        ),
+        (
+            with(READER_KEY, READER_SECRET, &endpoint),
+            READER_SECRET,
+            vec!["gen", "--out", &denied_gen, "--rows", "500", "--days", "1"],
+        ),
+        (
+            with(ACCESS_KEY, SECRET_KEY, "http://127.0.0.1:9"),
+            SECRET_KEY,
+            vec!["-c", "SELECT 1", "--data", remote],
+        ),
+    ];
+    for (env, secret, args) in &cases {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        for verbose in [false, true] {
+            let mut args = args.clone();
+            if verbose {
+                args.insert(0, "-v");
+            }
+            let output = callsql(&args, &env);
+            let everything = format!("{}{}", stdout(&output), crate::support::stderr(&output));
+            assert!(!output.status.success(), "{args:?} succeeded: {everything}");
+            assert!(
+                !everything.contains(secret),
+                "{args:?} showed the secret: {everything}"
+            );
+            assert!(
+                !everything.contains(SECRET_KEY),
+                "{args:?} showed the secret: {everything}"
+            );
+            assert_eq!(everything.lines().count(), 1, "{args:?}: {everything}");
+            assert!(
+                everything.contains("s3://") || everything.contains("127.0.0.1"),
+                "{args:?} names nothing: {everything}"
+            );
+        }
+    }
+    // The reader may read: its failures above were refusals to write, not bad credentials.
+    let reader = with(READER_KEY, READER_SECRET, &endpoint);
+    let reader: Vec<(&str, &str)> = reader.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let readable = callsql(&["--format", "csv", "-c", &read], &reader);
+    assert_eq!(
+        stdout(&readable),
+        "count(*)\n1\n",
+        "{}",
+        crate::support::stderr(&readable)
     );
 
-    batch_output_is_whole_or_absent(server);
+    let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let settings = callsql(
+        &["--data", remote, "--format", "csv", "-c", "SHOW ALL"],
+        &good,
+    );
+    assert!(
+        settings.status.success(),
+        "{}",
+        crate::support::stderr(&settings)
+    );
+    assert!(stdout(&settings).lines().count() > 50);
+    assert!(!stdout(&settings).contains(SECRET_KEY));
 }
 
 /// `run --out s3://…` uploads the whole result or nothing, `COPY … TO 's3://…'` works

@@ -172,6 +172,38 @@ pub fn over_canned(name: &str, params: &[(&str, &str)], partitions: usize, sql: 
     })
 }
 
+/// Runs every shipped canned query with its default parameters on the data at `data` and
+/// checks that each returns rows with the columns its header declares.
+pub fn every_canned_query_returns_its_columns(data: &str) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let ctx = session::build(&Options::with_data(data).unwrap())
+            .await
+            .unwrap();
+        for query in canned::builtin().unwrap() {
+            assert!(
+                !query.columns.is_empty(),
+                "{} declares no -- columns:",
+                query.name
+            );
+            let frame = query.dataframe(&ctx, &[]).await.unwrap();
+            let columns: Vec<String> = frame
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect();
+            assert_eq!(columns, query.columns, "{} on {data}", query.name);
+            let batches = frame.collect().await.unwrap();
+            let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+            assert!(rows > 0, "{} returned no rows on {data}", query.name);
+        }
+    })
+}
+
 /// Runs the `callsql` binary with `args`, feeding `input` on stdin; returns the exit code,
 /// stdout and stderr.
 pub fn callsql_with_stdin(args: &[&str], input: &str) -> (Option<i32>, String, String) {
