@@ -14,7 +14,7 @@ use crate::common::masks::{number_where, numbers_or_zero};
 #[user_doc(
     doc_section(label = "Call KPIs"),
     description = "Average handle time (AHT, 平均处理时长) in seconds: the mean of talk_s + hold_s + acw_s over handled calls.
-Rows: talk_s > 0 (a NULL talk_s is not handled). A NULL hold_s or acw_s counts as 0.
+Rows: talk_s > 0 (a NULL talk_s is not handled). A NULL hold_s or acw_s counts as 0. A row whose talk + hold + acw is malformed (NaN, infinite, or beyond ±1e9 s) is skipped.
 NULL when a group has no handled calls.",
     syntax_example = "aht(talk_s, hold_s, acw_s)",
     sql_example = r#"```sql

@@ -14,7 +14,7 @@ use crate::common::masks::{is_valid, numbers_or_zero};
 #[user_doc(
     doc_section(label = "Call KPIs"),
     description = "Average talk time (平均通话时长) in seconds: the mean of talk_s over answered calls.
-Rows: disposition `answered` and talk_s not NULL; other dispositions (including `abandoned`) and NULL talk_s are skipped.
+Rows: disposition `answered` and talk_s not NULL; other dispositions (including `abandoned`) and NULL talk_s are skipped, and so is a malformed talk_s (NaN, infinite, or beyond ±1e9 s).
 NULL when a group has no such rows.",
     syntax_example = "avg_talk_time(talk_s, disposition)",
     sql_example = r#"```sql

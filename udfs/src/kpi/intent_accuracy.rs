@@ -49,10 +49,18 @@ fn comparable(predicted: &ArrayRef, labeled: &ArrayRef) -> Result<(ArrayRef, Arr
     if predicted.data_type() == labeled.data_type() && plain(predicted) {
         return Ok((predicted.clone(), labeled.clone()));
     }
-    Ok((
-        cast(predicted, &DataType::Utf8View)?,
-        cast(labeled, &DataType::Utf8View)?,
-    ))
+    Ok((as_view(predicted)?, as_view(labeled)?))
+}
+
+/// The strings as a view array. A dictionary is unpacked to its values first: arrow-cast 59
+/// casts a dictionary straight to a view by its keys alone, so a key pointing at a NULL
+/// value would become an empty string instead of NULL.
+fn as_view(array: &ArrayRef) -> Result<ArrayRef> {
+    let plain = match array.data_type() {
+        DataType::Dictionary(_, values) => cast(array, values)?,
+        _ => array.clone(),
+    };
+    Ok(cast(&plain, &DataType::Utf8View)?)
 }
 
 impl CountingKpi for IntentAccuracy {
@@ -83,5 +91,32 @@ impl CountingKpi for IntentAccuracy {
 
     fn documentation(&self) -> Option<&Documentation> {
         self.doc()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use datafusion::arrow::array::{DictionaryArray, Int32Array, StringArray};
+    use datafusion::arrow::datatypes::Int32Type;
+
+    use super::*;
+
+    /// Found by the fuzzer: keys 0, 1, 1, 2 over values 'A', NULL, 'B' are 'A', NULL, NULL,
+    /// 'B', and stay so as a view (arrow-cast alone makes the NULLs empty strings).
+    #[test]
+    fn dictionary_null_values_stay_null_as_views() {
+        let dictionary: ArrayRef = Arc::new(
+            DictionaryArray::<Int32Type>::try_new(
+                Int32Array::from(vec![0, 1, 1, 2]),
+                Arc::new(StringArray::from(vec![Some("A"), None, Some("B")])),
+            )
+            .unwrap(),
+        );
+        let view = as_view(&dictionary).unwrap();
+        assert_eq!(view.logical_null_count(), 2);
+        let labeled = is_valid(view.as_ref());
+        assert_eq!(labeled.count_set_bits(), 2);
     }
 }

@@ -106,6 +106,20 @@ impl<K: MeanKpi> AggregateUDFImpl for MeanUdaf<K> {
     }
 }
 
+/// Seconds beyond which a duration is malformed (31 years). Keeping every summed value
+/// within it keeps sums finite and lets a sliding window subtract what it added: with
+/// ±inf, NaN or 1e308 among the rows, `sum − value` would not undo `sum + value`.
+pub(crate) const MAX_SECONDS: f64 = 1e9;
+
+/// The KPI's rows, without those whose value is NaN, infinite or beyond ±`MAX_SECONDS`.
+fn plausible<K: MeanKpi>(kpi: &K, args: &[ArrayRef]) -> Result<(Vec<f64>, BooleanBuffer)> {
+    let (values, selected) = kpi.values(args)?;
+    let within = BooleanBuffer::collect_bool(values.len(), |row| {
+        values.get(row).is_some_and(|v| v.abs() <= MAX_SECONDS)
+    });
+    Ok((values, &selected & &within))
+}
+
 fn mean(sum: f64, count: u64) -> Option<f64> {
     (count > 0).then(|| sum / count as f64)
 }
@@ -127,7 +141,7 @@ struct MeanAccumulator<K> {
 
 impl<K: MeanKpi> Accumulator for MeanAccumulator<K> {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let (values, selected) = self.kpi.values(values)?;
+        let (values, selected) = plausible(self.kpi.as_ref(), values)?;
         for row in selected.set_indices() {
             self.sum += values[row];
         }
@@ -136,7 +150,7 @@ impl<K: MeanKpi> Accumulator for MeanAccumulator<K> {
     }
 
     fn retract_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let (values, selected) = self.kpi.values(values)?;
+        let (values, selected) = plausible(self.kpi.as_ref(), values)?;
         for row in selected.set_indices() {
             self.sum -= values[row];
         }
@@ -188,7 +202,7 @@ impl<K: MeanKpi> GroupsAccumulator for MeanGroupsAccumulator<K> {
         total_num_groups: usize,
     ) -> Result<()> {
         self.groups.resize(total_num_groups, (0.0, 0));
-        let (values, mut selected) = self.kpi.values(values)?;
+        let (values, mut selected) = plausible(self.kpi.as_ref(), values)?;
         if let Some(filter) = opt_filter {
             selected = &selected & &true_bits(filter);
         }
@@ -239,7 +253,7 @@ impl<K: MeanKpi> GroupsAccumulator for MeanGroupsAccumulator<K> {
         values: &[ArrayRef],
         opt_filter: Option<&BooleanArray>,
     ) -> Result<Vec<ArrayRef>> {
-        let (values, mut selected) = self.kpi.values(values)?;
+        let (values, mut selected) = plausible(self.kpi.as_ref(), values)?;
         if let Some(filter) = opt_filter {
             selected = &selected & &true_bits(filter);
         }

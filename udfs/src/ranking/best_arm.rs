@@ -2,6 +2,8 @@
 //! P(arm k is best) = ∫ f_k(x) · Π_{j≠k} F_j(x) dx over the arms' Beta posteriors, by
 //! deterministic adaptive Gauss–Legendre quadrature.
 
+use std::cell::Cell;
+
 use super::posterior::Posterior;
 
 /// How far past its mean, in standard deviations, an arm's posterior is treated as having
@@ -27,6 +29,10 @@ const GAUSS_WEIGHTS: [f64; 4] = [
 const TOLERANCE: f64 = 1e-8;
 /// Bisection depth past which a panel is accepted as it is.
 const MAX_DEPTH: u32 = 24;
+/// Bisections one call may make in all. Posteriors of counts near 2^63 are narrower than
+/// the regularized beta resolves, so their integrand is noise that never meets the
+/// tolerance; without a budget each panel would bisect to `MAX_DEPTH` (2^24 panels).
+const MAX_BISECTIONS: usize = 20_000;
 
 /// P(best) for each arm, in the order given; the result sums to 1.
 pub(crate) fn probabilities(arms: &[Posterior]) -> Vec<f64> {
@@ -65,6 +71,7 @@ pub(crate) fn probabilities(arms: &[Posterior]) -> Vec<f64> {
     }
     let integrand = Integrand {
         contenders: &contenders,
+        bisections: Cell::new(0),
     };
     let tolerance_per_unit = TOLERANCE / (end - start);
     let mut left = start;
@@ -115,6 +122,7 @@ struct Contender {
 
 struct Integrand<'a> {
     contenders: &'a [Contender],
+    bisections: Cell<usize>,
 }
 
 impl Integrand<'_> {
@@ -184,9 +192,11 @@ impl Integrand<'_> {
             .zip(left.iter().zip(&right))
             .map(|(w, (l, r))| (l + r - w).abs())
             .fold(0.0, f64::max);
-        if error <= tolerance_per_unit * (b - a) || depth >= MAX_DEPTH {
+        let spent = self.bisections.get();
+        if error <= tolerance_per_unit * (b - a) || depth >= MAX_DEPTH || spent >= MAX_BISECTIONS {
             return left.iter().zip(&right).map(|(l, r)| l + r).collect();
         }
+        self.bisections.set(spent + 1);
         let mut left = self.adaptive(a, mid, left, tolerance_per_unit, depth + 1);
         let right = self.adaptive(mid, b, right, tolerance_per_unit, depth + 1);
         left.iter_mut().zip(right).for_each(|(l, r)| *l += r);
@@ -266,5 +276,24 @@ mod tests {
                 prop_assert!((a - b).abs() < 1e-9, "{:?} vs {:?}", best, best_reversed);
             }
         }
+    }
+
+    /// Counts near 2^63 beside small ones (found by the fuzzer): the integrand of the
+    /// narrow posteriors is noise, and the work stays bounded by the bisection budget.
+    #[test]
+    fn huge_and_small_counts_end_and_sum_to_one() {
+        let top = i64::MAX as f64;
+        let arms: Vec<Posterior> = [
+            (9_007_199_254_740_993.0, top),
+            (1.0, top),
+            (5.0, 10.0),
+            (0.0, 1.0),
+        ]
+        .into_iter()
+        .map(|(s, n)| Posterior::uniform_prior(posterior::Counts::new(s, n, true).unwrap()))
+        .collect();
+        let p = probabilities(&arms);
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9, "{p:?}");
+        assert!(p.iter().all(|v| v.is_finite() && *v >= 0.0), "{p:?}");
     }
 }
