@@ -270,7 +270,9 @@ fn secrets_are_never_shown(server: &Seaweed, remote: &str) {
     let denied = format!("s3://{BUCKET}/denied/kpi.csv");
     let denied_gen = format!("s3://{BUCKET}/denied-gen");
     let read = format!("SELECT count(*) FROM '{probe}'");
-    let cases: Vec<(Vec<(&'static str, String)>, &str, Vec<&str>)> = vec![
+    // (environment, the secret it holds, arguments)
+    type Case<'a> = (Vec<(&'static str, String)>, &'a str, Vec<&'a str>);
+    let cases: Vec<Case> = vec![
         (
             with(ACCESS_KEY, WRONG_SECRET, &endpoint),
             WRONG_SECRET,
