@@ -52,7 +52,7 @@ impl Location {
             bail!("unsupported location {text:?}: use a local path or s3://bucket/prefix");
         }
         let path = std::path::absolute(text).with_context(|| format!("invalid path {text:?}"))?;
-        Ok(Location::Local(path))
+        Ok(Location::Local(without_dot_dot(&path)))
     }
 
     /// The URL of the store root that DataFusion resolves object stores by.
@@ -119,6 +119,20 @@ impl Location {
             }
         }
     }
+}
+
+/// `path` with `..` resolved lexically: object paths may not contain it.
+fn without_dot_dot(path: &std::path::Path) -> PathBuf {
+    let mut clean = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                clean.pop();
+            }
+            other => clean.push(other),
+        }
+    }
+    clean
 }
 
 /// S3's bucket naming rules (plus the underscore some S3-compatible servers allow), which
@@ -246,6 +260,10 @@ mod tests {
     fn child_urls_end_in_a_slash() {
         let s3 = Location::parse("s3://b/p").unwrap();
         assert_eq!(s3.child_url("calls"), "s3://b/p/calls/");
+        assert_eq!(
+            Location::parse("/tmp/x/../data/./").unwrap(),
+            Location::Local(PathBuf::from("/tmp/data"))
+        );
         let local = Location::parse("/tmp/data").unwrap();
         assert_eq!(local.child_url("calls"), "/tmp/data/calls/");
         assert_eq!(

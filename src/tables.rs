@@ -15,17 +15,27 @@ use datafusion::datasource::listing::{
 };
 use datafusion::prelude::SessionContext;
 use futures::TryStreamExt;
-use object_store::ObjectStore;
+use object_store::{ObjectStore, ObjectStoreExt};
 
 use self::dictionary_scan::DictionaryParquetFormat;
 use crate::location::Location;
 use crate::schema;
+
+/// The object a program writing a whole data root (`gen`) keeps there while it runs and
+/// removes when done: a root holding it was left by a killed run, and is not read.
+pub const WRITE_IN_PROGRESS: &str = "_callsql_write_in_progress";
 
 /// Registers every canonical table present under `root` and returns their names.
 pub async fn register_tables(ctx: &SessionContext, root: &Location) -> Result<Vec<String>> {
     let store = root.object_store()?;
     ctx.register_object_store(&root.store_url()?, Arc::clone(&store));
     check_root_exists(root, store.as_ref()).await?;
+    if is_being_written(root, store.as_ref()).await? {
+        bail!(
+            "{root} holds the partial output of an interrupted run ({WRITE_IN_PROGRESS}); \
+             run that command again to finish it"
+        );
+    }
 
     let mut registered = Vec::new();
     for (table, columns) in schema::TABLES {
@@ -76,6 +86,15 @@ async fn register_table(
         .with_schema(file_schema);
     ctx.register_table(table, Arc::new(ListingTable::try_new(config)?))?;
     Ok(())
+}
+
+/// Whether `root` holds the marker of a run that has not finished.
+pub async fn is_being_written(root: &Location, store: &dyn ObjectStore) -> Result<bool> {
+    match store.head(&root.object_path(WRITE_IN_PROGRESS)?).await {
+        Ok(_) => Ok(true),
+        Err(object_store::Error::NotFound { .. }) => Ok(false),
+        Err(error) => Err(error).with_context(|| format!("cannot read {root}")),
+    }
 }
 
 /// A bad `--data` path should say so, not register nothing and fail later on "table not found".

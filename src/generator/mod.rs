@@ -27,6 +27,7 @@ use tokio::runtime::Handle;
 
 use crate::location::Location;
 use crate::schema;
+use crate::tables;
 use calls::CallFacts;
 use model::World;
 use writer::{ParquetFile, write_file};
@@ -144,6 +145,7 @@ pub fn generate(
     let result = write_all(
         options, &world, &store, &runtime, progress, workers, &written,
     );
+    let marker = options.out.object_path(tables::WRITE_IN_PROGRESS)?;
     if result.is_err() {
         // Leave nothing half-made behind: every file of this run goes.
         let paths = written.into_inner().unwrap_or_default();
@@ -153,6 +155,10 @@ pub fn generate(
             }
         });
     }
+    // Done, or cleaned up: the location no longer holds a run in progress.
+    runtime
+        .block_on(store.delete(&marker))
+        .with_context(|| format!("cannot finish {}", options.out))?;
     result
 }
 
@@ -329,8 +335,11 @@ fn write_day(
     file.finish()
 }
 
-/// Refuses to mix a new data set into an old one, unless asked to replace it.
+/// Refuses to mix a new data set into an old one, unless asked to replace it or the old
+/// one is what a killed run left (its in-progress marker is still there); then marks the
+/// location as being written.
 async fn prepare_output(options: &GenOptions, store: &dyn ObjectStore) -> Result<()> {
+    let interrupted = tables::is_being_written(&options.out, store).await?;
     let mut existing = Vec::new();
     for (table, _) in schema::TABLES {
         let prefix = options.out.object_path(table)?;
@@ -343,10 +352,18 @@ async fn prepare_output(options: &GenOptions, store: &dyn ObjectStore) -> Result
             existing.push((table, objects));
         }
     }
+    let marker = options.out.object_path(tables::WRITE_IN_PROGRESS)?;
+    let mark = || async {
+        store
+            .put(&marker, "callsql gen\n".into())
+            .await
+            .with_context(|| format!("cannot write to {}", options.out))
+    };
     if existing.is_empty() {
+        mark().await?;
         return Ok(());
     }
-    if !options.overwrite {
+    if !options.overwrite && !interrupted {
         let names: Vec<&str> = existing.iter().map(|(t, _)| **t).collect();
         bail!(
             "{} already holds data ({}); choose an empty location or pass --overwrite",
@@ -354,6 +371,9 @@ async fn prepare_output(options: &GenOptions, store: &dyn ObjectStore) -> Result
             names.join(", ")
         );
     }
+    // Marked first: a kill while the old data set is deleted leaves a marked root, not a
+    // thinned one that looks whole.
+    mark().await?;
     for (_, objects) in existing {
         for object in objects {
             store

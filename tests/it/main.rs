@@ -8,6 +8,7 @@ mod batch;
 mod cli;
 mod generator;
 mod hostile;
+pub mod kills;
 mod queries;
 mod repl;
 mod s3;

@@ -239,6 +239,7 @@ fn generated_data_on_s3_queries_the_same_as_local() {
     assert_eq!(stdout(&day), "n\n2308\n");
 
     secrets_are_never_shown(&server, &remote);
+    kills_leave_nothing_partial(&server);
     batch_output_is_whole_or_absent(server);
 }
 
@@ -352,6 +353,64 @@ fn secrets_are_never_shown(server: &Seaweed, remote: &str) {
     );
     assert!(stdout(&settings).lines().count() > 50);
     assert!(!stdout(&settings).contains(SECRET_KEY));
+}
+
+/// SIGKILL of `gen` and `run --out` to S3 at random points: the data root is complete or
+/// refused as interrupted, the report object absent or whole, and the rerun succeeds.
+fn kills_leave_nothing_partial(server: &Seaweed) {
+    use rand::{Rng, SeedableRng};
+
+    use crate::kills::{SEED, check_generated, duration_of, kill_after};
+
+    let env = server.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(SEED + 2);
+    let root = format!("s3://{BUCKET}/killed/gen");
+    let generate = [
+        "gen",
+        "--out",
+        &root,
+        "--rows",
+        "60000",
+        "--days",
+        "4",
+        "--campaigns",
+        "3",
+    ];
+    let overwrite: Vec<&str> = generate.iter().copied().chain(["--overwrite"]).collect();
+    let full = duration_of(&overwrite, &env);
+    for _ in 0..4 {
+        kill_after(&overwrite, &env, full.mul_f64(rng.random_range(0.0..1.0)));
+        if !check_generated(&root, &env, 60_000) {
+            let rerun = callsql(&generate, &env);
+            assert!(rerun.status.success(), "{}", crate::support::stderr(&rerun));
+            assert!(check_generated(&root, &env, 60_000));
+        }
+    }
+
+    let rows = |report: &str| {
+        let sql = format!("SELECT count(*) AS n FROM '{report}'");
+        let output = callsql(&["--format", "csv", "-c", &sql], &env);
+        output.status.success().then(|| stdout(&output))
+    };
+    let first = format!("s3://{BUCKET}/killed/rfm.csv");
+    let full = duration_of(
+        &["--data", &root, "run", "rfm_customers", "--out", &first],
+        &env,
+    );
+    let whole = rows(&first).expect("the report was written");
+    // Each kill writes to a key of its own, absent before, so a partial upload would show.
+    for attempt in 0..4 {
+        let report = format!("s3://{BUCKET}/killed/rfm-{attempt}.csv");
+        let run = ["--data", &root, "run", "rfm_customers", "--out", &report];
+        kill_after(&run, &env, full.mul_f64(rng.random_range(0.0..1.0)));
+        if let Some(found) = rows(&report) {
+            assert_eq!(found, whole, "a killed upload left a partial {report}");
+        }
+        let rerun = callsql(&run, &env);
+        assert!(rerun.status.success(), "{}", crate::support::stderr(&rerun));
+        assert_eq!(rows(&report), Some(whole.clone()));
+    }
 }
 
 /// `run --out s3://…` uploads the whole result or nothing, `COPY … TO 's3://…'` works
