@@ -12,7 +12,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::support::{callsql, generate_to, stderr, stdout};
 
-pub const SEED: u64 = 0x5eed_0f_4b11;
+pub const SEED: u64 = 0x005e_ed0f_4b11;
 
 /// Starts `callsql args` with `env` and SIGKILLs it after `delay` unless it ended first;
 /// returns whether it was killed.
