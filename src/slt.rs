@@ -1,18 +1,21 @@
 //! sqllogictest support: an engine over the shared session, and a runner for `.slt` files
 //! used both by `callsql test` and by the project's own test suite.
 //!
-//! Values are printed the way DataFusion's suites print them: `NULL`, `(empty)` for an
-//! empty string, floats rounded to 12 significant digits so hand-worked expectations do
-//! not depend on the last bit of a division.
+//! Files follow DataFusion's own conventions, so suites written for its runner pass here
+//! unchanged: cells print as DataFusion's runner prints them ([`values`]); a multi-line
+//! last cell (a plan) becomes one row per line; trailing whitespace is not compared; an
+//! error reads `DataFusion error: …`, the text `statement error` patterns are written
+//! against.
+
+mod values;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use async_trait::async_trait;
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
-use datafusion::arrow::datatypes::{DataType, Float32Type, Float64Type};
-use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::DataType;
 use datafusion::prelude::SessionContext;
 use sqllogictest::{AsyncDB, ColumnType, DBOutput, Runner};
 
@@ -67,9 +70,18 @@ impl SltColumnType {
                 Self::Float
             }
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Self::Text,
-            DataType::Dictionary(_, value) => Self::of(value),
+            DataType::Dictionary(_, value)
+                if matches!(
+                    value.as_ref(),
+                    DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+                ) =>
+            {
+                Self::Text
+            }
             DataType::Timestamp(..) => Self::Timestamp,
-            DataType::Date32 | DataType::Date64 => Self::Date,
+            DataType::Date32 | DataType::Date64 | DataType::Time32(_) | DataType::Time64(_) => {
+                Self::Date
+            }
             _ => Self::Any,
         }
     }
@@ -104,7 +116,9 @@ impl AsyncDB for Engine {
     type ColumnType = SltColumnType;
 
     async fn run(&mut self, sql: &str) -> Result<DBOutput<SltColumnType>, SltError> {
-        let to_error = |e: datafusion::error::DataFusionError| SltError(e.to_string());
+        let to_error = |e: datafusion::error::DataFusionError| {
+            SltError(format!("DataFusion error: {}", e.strip_backtrace()))
+        };
         let frame = self.ctx.sql(sql).await.map_err(to_error)?;
         let schema = frame.schema().as_arrow().clone();
         let batches = frame.collect().await.map_err(to_error)?;
@@ -137,56 +151,37 @@ fn format_rows(batches: &[RecordBatch]) -> Result<Vec<Vec<String>>> {
         let columns: Vec<Vec<String>> = batch
             .columns()
             .iter()
-            .map(format_column)
-            .collect::<Result<_>>()?;
+            .map(values::column)
+            .collect::<Result<_, _>>()?;
         for row in 0..batch.num_rows() {
-            rows.push(columns.iter().map(|c| c[row].clone()).collect());
+            let cells: Vec<String> = columns
+                .iter()
+                .map(|c| c.get(row).cloned().unwrap_or_default())
+                .collect();
+            rows.extend(expand_last_cell(cells));
         }
     }
     Ok(rows)
 }
 
-fn format_column(array: &ArrayRef) -> Result<Vec<String>> {
-    let options = FormatOptions::default().with_null("NULL");
-    let formatter = ArrayFormatter::try_new(array.as_ref(), &options)?;
-    Ok((0..array.len())
-        .map(|i| {
-            if array.is_null(i) {
-                return "NULL".to_string();
-            }
-            match array.data_type() {
-                DataType::Float64 => format_float(array.as_primitive::<Float64Type>().value(i)),
-                DataType::Float32 => {
-                    format_float(f64::from(array.as_primitive::<Float32Type>().value(i)))
-                }
-                _ => match formatter.value(i).to_string() {
-                    text if text.is_empty() => "(empty)".to_string(),
-                    text => text,
-                },
-            }
-        })
-        .collect())
-}
-
-/// Rounds to 12 significant digits and prints the shortest form (`0.25`, `1`, `-3.5`).
-pub fn format_float(value: f64) -> String {
-    if value.is_nan() {
-        return "NaN".into();
-    }
-    if value.is_infinite() {
-        return if value > 0.0 {
-            "Infinity".into()
-        } else {
-            "-Infinity".into()
-        };
-    }
-    let Ok(rounded) = format!("{value:.11e}").parse::<f64>() else {
-        return format!("{value}");
+/// A last cell of several lines (EXPLAIN's plans) as DataFusion's runner lays it out: the
+/// row with that cell, then one row per line, `NN)` and its indentation as dashes.
+fn expand_last_cell(mut row: Vec<String>) -> Vec<Vec<String>> {
+    let Some(last) = row.pop() else {
+        return vec![row];
     };
-    if rounded == 0.0 {
-        return "0".into();
+    let lines: Vec<&str> = last.split('\n').collect();
+    if lines.len() < 2 {
+        row.push(last);
+        return vec![row];
     }
-    format!("{rounded}")
+    let mut rows = vec![row];
+    for (index, line) in lines.iter().enumerate() {
+        let content = line.trim_start();
+        let indent = "-".repeat(line.len() - content.len());
+        rows.push(vec![format!("{:02}){indent}{content}", index + 1)]);
+    }
+    rows
 }
 
 /// Outcome of running a set of `.slt` files.
@@ -244,13 +239,15 @@ pub async fn run_file(path: &Path, options: &Options, complete: bool) -> Result<
         }
     });
     runner.with_column_validator(sqllogictest::strict_column_validator);
+    runner.with_normalizer(trailing_whitespace_dropped);
+    runner.with_validator(rows_match);
     if complete {
         runner
             .update_test_file(
                 path,
                 " ",
-                sqllogictest::default_validator,
-                sqllogictest::default_normalizer,
+                rows_match,
+                trailing_whitespace_dropped,
                 sqllogictest::strict_column_validator,
             )
             .await
@@ -261,6 +258,28 @@ pub async fn run_file(path: &Path, options: &Options, complete: bool) -> Result<
             .await
             .map_err(|e| anyhow::anyhow!("{}", e.display(false)))
     }
+}
+
+/// As DataFusion's runner compares: each row's cells joined by a space, trailing
+/// whitespace dropped from the row (not from each cell: a value may end in spaces).
+fn rows_match(
+    normalizer: sqllogictest::Normalizer,
+    actual: &[Vec<String>],
+    expected: &[String],
+) -> bool {
+    if expected.iter().any(|line| line.contains("<slt:ignore>")) {
+        return sqllogictest::default_validator(normalizer, actual, expected);
+    }
+    actual.len() == expected.len()
+        && actual
+            .iter()
+            .zip(expected)
+            .all(|(row, line)| row.join(" ").trim_end() == normalizer(line))
+}
+
+#[allow(clippy::ptr_arg)] // sqllogictest's `Normalizer` takes `&String`.
+fn trailing_whitespace_dropped(line: &String) -> String {
+    line.trim_end().to_string()
 }
 
 /// Runs every file, continuing past failures.
@@ -277,16 +296,19 @@ pub async fn run_files(files: &[PathBuf], options: &Options, complete: bool) -> 
 
 #[cfg(test)]
 mod tests {
-    use super::format_float;
+    use super::expand_last_cell;
 
     #[test]
-    fn floats_print_rounded_and_short() {
-        assert_eq!(format_float(0.1 + 0.2), "0.3");
-        assert_eq!(format_float(1.0 / 3.0), "0.333333333333");
-        assert_eq!(format_float(2.0), "2");
-        assert_eq!(format_float(-0.0), "0");
-        assert_eq!(format_float(-2.5), "-2.5");
-        assert_eq!(format_float(f64::NAN), "NaN");
-        assert_eq!(format_float(f64::NEG_INFINITY), "-Infinity");
+    fn plans_expand_one_line_a_row() {
+        let rows = expand_last_cell(vec!["physical_plan".into(), "A\n  B\n    C".into()]);
+        assert_eq!(
+            rows,
+            [
+                vec!["physical_plan".to_string()],
+                vec!["01)A".into()],
+                vec!["02)--B".into()],
+                vec!["03)----C".into()],
+            ]
+        );
     }
 }
