@@ -100,10 +100,11 @@ impl Location {
                     .with_virtual_hosted_style_request(false)
                     .with_client_options(
                         // A stalled server ends a request after 30 s (body included:
-                        // ranged Parquet reads and 10 MB upload parts take far less).
+                        // ranged Parquet reads and 10 MB upload parts take far less), or
+                        // what CALLSQL_S3_TIMEOUT says.
                         ClientOptions::new()
                             .with_connect_timeout(Duration::from_secs(5))
-                            .with_timeout(Duration::from_secs(30))
+                            .with_timeout(request_timeout()?)
                             .with_allow_http(allow_http_from_env()),
                     )
                     // A batch job should fail within seconds when the endpoint is down,
@@ -144,6 +145,24 @@ fn is_bucket_name(name: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
         && name.starts_with(|c: char| c.is_ascii_alphanumeric())
         && name.ends_with(|c: char| c.is_ascii_alphanumeric())
+}
+
+/// The time one S3 request may take: `CALLSQL_S3_TIMEOUT` in seconds (`10` or `10s`),
+/// 30 s by default.
+fn request_timeout() -> Result<Duration> {
+    let Ok(text) = std::env::var("CALLSQL_S3_TIMEOUT") else {
+        return Ok(Duration::from_secs(30));
+    };
+    let seconds: f64 = text
+        .trim()
+        .trim_end_matches('s')
+        .parse()
+        .ok()
+        .filter(|s: &f64| s.is_finite() && *s > 0.0)
+        .with_context(|| {
+            format!("CALLSQL_S3_TIMEOUT must be seconds, such as 10 or 2.5s; got {text:?}")
+        })?;
+    Ok(Duration::from_secs_f64(seconds))
 }
 
 /// `AWS_ALLOW_HTTP` as object_store reads it, so the explicit client options above do not

@@ -240,6 +240,7 @@ fn generated_data_on_s3_queries_the_same_as_local() {
 
     secrets_are_never_shown(&server, &remote);
     kills_leave_nothing_partial(&server);
+    faults_end_in_retries_or_one_line(&server, &remote);
     batch_output_is_whole_or_absent(server);
 }
 
@@ -410,6 +411,201 @@ fn kills_leave_nothing_partial(server: &Seaweed) {
         let rerun = callsql(&run, &env);
         assert!(rerun.status.success(), "{}", crate::support::stderr(&rerun));
         assert_eq!(rows(&report), Some(whole.clone()));
+    }
+}
+
+/// Through a proxy that injects faults: 503 bursts are retried away; resets mid-body and
+/// stalls past the request timeout end, within bounded time, in success or one line naming
+/// the location; an upload whose server vanishes leaves no object; nothing hangs.
+fn faults_end_in_retries_or_one_line(server: &Seaweed, remote: &str) {
+    use crate::fault_proxy::{Fault, FaultProxy};
+    use crate::support::callsql_env_within;
+
+    let proxy = FaultProxy::start(SocketAddr::from(([127, 0, 0, 1], server.s3_port)));
+    let direct = server.env();
+    let direct: Vec<(&str, &str)> = direct.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut env: Vec<(&str, String)> = server
+        .env()
+        .into_iter()
+        .filter(|(k, _)| *k != "AWS_ENDPOINT_URL")
+        .collect();
+    env.push(("AWS_ENDPOINT_URL", proxy.endpoint()));
+    env.push(("CALLSQL_S3_TIMEOUT", "2".into()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let limit = Duration::from_secs(90);
+    let count = [
+        "--data",
+        remote,
+        "--format",
+        "csv",
+        "-c",
+        "SELECT count(*) AS n FROM calls",
+    ];
+    let expect_success_or_one_line = |output: &std::process::Output, what: &str| {
+        if !output.status.success() {
+            let err = crate::support::stderr(output);
+            assert_eq!(err.lines().count(), 1, "{what}: {err}");
+            assert!(
+                err.starts_with("error: ") && err.contains("s3://"),
+                "{what}: {err}"
+            );
+        } else {
+            assert_eq!(stdout(output), "n\n6000\n", "{what}");
+        }
+    };
+
+    proxy.set(Fault::None);
+    let clean = callsql_env_within(&count, &env, limit);
+    assert_eq!(
+        stdout(&clean),
+        "n\n6000\n",
+        "{}",
+        crate::support::stderr(&clean)
+    );
+
+    // Two 503s: the client's three retries get through.
+    proxy.set(Fault::Unavailable(2));
+    let retried = callsql_env_within(&count, &env, limit);
+    assert_eq!(
+        stdout(&retried),
+        "n\n6000\n",
+        "{}",
+        crate::support::stderr(&retried)
+    );
+
+    // Unavailable for longer than the retries last: one line, in bounded time.
+    proxy.set(Fault::Unavailable(1000));
+    let refused = callsql_env_within(&count, &env, limit);
+    eprintln!("endless 503: {}", outcome(&refused));
+    assert!(!refused.status.success());
+    expect_success_or_one_line(&refused, "a server that keeps answering 503");
+
+    for fault in [Fault::ResetAfter(700), Fault::Stall(Duration::from_secs(5))] {
+        proxy.set(fault);
+        let output = callsql_env_within(&count, &env, limit);
+        expect_success_or_one_line(&output, &format!("{fault:?}"));
+        let report = format!(
+            "s3://{BUCKET}/faults/kpi-{}.csv",
+            matches!(fault, Fault::Stall(_))
+        );
+        let run = ["--data", remote, "run", "kpi_overview", "--out", &report];
+        let written = callsql_env_within(&run, &env, limit);
+        let exists = callsql(
+            &["-c", &format!("SELECT count(*) FROM '{report}'")],
+            &direct,
+        );
+        eprintln!(
+            "{fault:?}: query {}, run --out {}",
+            outcome(&output),
+            outcome(&written)
+        );
+        if written.status.success() {
+            assert!(exists.status.success(), "{report} was reported written");
+        } else {
+            let err = crate::support::stderr(&written);
+            assert_eq!(err.lines().count(), 1, "{fault:?}: {err}");
+            assert!(
+                !exists.status.success(),
+                "{fault:?} left {report} behind: {err}"
+            );
+        }
+    }
+
+    // gen through 503 bursts finishes; through reset connections it ends in one line,
+    // and what it leaves is complete or refused as interrupted.
+    let root = format!("s3://{BUCKET}/faults/gen");
+    let generate = [
+        "gen",
+        "--out",
+        &root,
+        "--rows",
+        "20000",
+        "--days",
+        "2",
+        "--overwrite",
+    ];
+    for fault in [Fault::Unavailable(2), Fault::ResetAfter(300)] {
+        proxy.set(fault);
+        let output = callsql_env_within(&generate, &env, limit);
+        eprintln!("gen under {fault:?}: {}", outcome(&output));
+        if !output.status.success() {
+            assert_eq!(crate::support::stderr(&output).lines().count(), 1);
+        }
+        let rows = callsql(
+            &[
+                "--data",
+                &root,
+                "--format",
+                "csv",
+                "-c",
+                "SELECT count(*) AS n FROM calls",
+            ],
+            &direct,
+        );
+        if rows.status.success() {
+            assert_eq!(
+                stdout(&rows),
+                "n\n20000\n",
+                "gen under {fault:?} left a partial root"
+            );
+        }
+    }
+
+    // The server vanishes during the upload: the query's reads pass, the upload never
+    // arrives, then every connection is reset and no new one is accepted.
+    proxy.set(Fault::StallUploads);
+    let reads = callsql_env_within(&count, &env, limit);
+    assert_eq!(
+        stdout(&reads),
+        "n\n6000\n",
+        "{}",
+        crate::support::stderr(&reads)
+    );
+    let report = format!("s3://{BUCKET}/faults/rfm.csv");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_callsql"))
+        .args(["--data", remote, "run", "rfm_customers", "--out", &report])
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(
+        proxy.wait_for_stalled_upload(limit),
+        "the report's upload never started"
+    );
+    proxy.set(Fault::Gone);
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            started.elapsed() < limit,
+            "callsql hung after the server vanished"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    let exists = callsql(
+        &["-c", &format!("SELECT count(*) FROM '{report}'")],
+        &direct,
+    );
+    eprintln!("server gone mid-upload: run --out {}", outcome(&output));
+    let err = crate::support::stderr(&output);
+    assert!(
+        !output.status.success(),
+        "the run succeeded without its server"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        !exists.status.success(),
+        "a vanished server left {report}: {err}"
+    );
+}
+
+/// What a run ended in, for the test's log.
+fn outcome(output: &std::process::Output) -> String {
+    if output.status.success() {
+        "succeeded".into()
+    } else {
+        crate::support::stderr(output).trim().to_string()
     }
 }
 

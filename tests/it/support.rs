@@ -30,9 +30,19 @@ pub fn callsql(args: &[&str], env: &[(&str, &str)]) -> Output {
 
 /// Runs `callsql` like [`callsql`], failing the test if it has not ended within `limit`.
 pub fn callsql_within(args: &[&str], limit: std::time::Duration) -> Output {
+    callsql_env_within(args, &[], limit)
+}
+
+/// [`callsql_within`] with extra environment variables.
+pub fn callsql_env_within(
+    args: &[&str],
+    env: &[(&str, &str)],
+    limit: std::time::Duration,
+) -> Output {
     use std::process::Stdio;
     let mut child = Command::new(env!("CARGO_BIN_EXE_callsql"))
         .args(args)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
