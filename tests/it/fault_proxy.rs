@@ -182,14 +182,10 @@ fn serve(
     if let Fault::Stall(pause) = fault {
         std::thread::sleep(pause);
     }
-    loop {
-        let Ok(n) = server_reader.read(&mut buffer) else {
-            break;
-        };
+    while let Ok(n) = server_reader.read(&mut buffer) {
         if n == 0 {
             break;
         }
-
         let chunk = match fault {
             Fault::ResetAfter(limit) => &buffer[..n.min(limit.saturating_sub(passed))],
             _ => &buffer[..n],
