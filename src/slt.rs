@@ -9,6 +9,9 @@
 
 mod values;
 
+/// Partitions of a test session.
+const TARGET_PARTITIONS: usize = 4;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -221,6 +224,12 @@ fn collect_dir(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
 
 /// Runs one file against a fresh session; with `complete`, rewrites its expected results.
 pub async fn run_file(path: &Path, options: &Options, complete: bool) -> Result<()> {
+    // Four partitions unless asked otherwise, as DataFusion's runner has: plans in EXPLAIN
+    // expectations then do not depend on the machine's cores.
+    let options = &Options {
+        target_partitions: options.target_partitions.or(Some(TARGET_PARTITIONS)),
+        ..options.clone()
+    };
     // Build the first session here, so a bad data root fails once rather than on every
     // statement of the file; the runner takes it for its first connection.
     let mut first = Some(session::build(options).await?);

@@ -48,8 +48,13 @@ fn cell(array: &ArrayRef, row: usize) -> Result<String, ArrowError> {
     })
 }
 
+/// As DataFusion's own display options show it (durations as `1 days 2 hours …`).
 fn displayed(array: &ArrayRef, row: usize) -> Result<String, ArrowError> {
-    let options = FormatOptions::default().with_null("NULL");
+    let options = datafusion::config::FormatOptions {
+        null: "NULL".into(),
+        ..Default::default()
+    };
+    let options: FormatOptions = (&options).try_into()?;
     Ok(ArrayFormatter::try_new(array.as_ref(), &options)?
         .value(row)
         .to_string())

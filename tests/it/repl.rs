@@ -143,3 +143,34 @@ fn ctrl_c_cancels_the_running_query_and_keeps_the_session() {
         "the cancelled query printed nothing: {out}"
     );
 }
+
+/// Display settings: `\maxrows` caps a table, `\set float_digits` rounds its floats (csv
+/// stays exact), and `\i` runs the backslash commands in its file too.
+#[test]
+fn display_settings_and_included_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("settings.sql");
+    std::fs::write(
+        &file,
+        "\\format csv\nSELECT 2.0 / 3 AS r;\n\\format table\n",
+    )
+    .unwrap();
+    let script = format!(
+        "\\maxrows 2\nSELECT * FROM (VALUES (1), (2), (3)) AS t(n);\n\\set float_digits 3\n\
+         SELECT 2.0 / 3 AS r;\n\\set float_digits exact\nSELECT 1.0 / 3 AS s;\n\\i {}\n\
+         \\set float_digits 40\n\\maxrows all\nSELECT * FROM (VALUES (7), (8), (9)) AS t(n);\n",
+        file.display()
+    );
+    let (status, out, err) = callsql_with_stdin(&["--data", &fixtures_arg()], &script);
+    assert!(out.contains("(3 rows, first 2 shown)"), "{out}");
+    assert!(out.contains("| 0.667 |"), "{out}");
+    assert!(out.contains("| 0.3333333333333333 |"), "{out}");
+    assert!(out.contains("r\n0.6666666666666666\n"), "{out}");
+    assert!(out.contains("| 9 |") && out.contains("(3 rows)"), "{out}");
+    assert_eq!(
+        err.trim(),
+        "error: float_digits is 1 to 17 or exact, got 40",
+        "{err}"
+    );
+    assert_eq!(status, Some(1));
+}
