@@ -36,7 +36,7 @@ fn main() {
         .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
         .map(|file| {
-            let path = work.path().join(file);
+            let path = work.path().join("test_files").join(file);
             Trial::test(file.to_string(), move || run(&path))
         })
         .collect();
