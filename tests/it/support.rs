@@ -11,6 +11,7 @@ use callsql::session::{self, Options};
 use chrono::NaiveDate;
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use datafusion::datasource::MemTable;
+use datafusion::prelude::SessionContext;
 use indicatif::ProgressBar;
 
 /// The bundled fixtures.
@@ -121,16 +122,21 @@ pub fn generate_to(out: &str, rows: u64, seed: u64, days: u32, campaigns: usize)
         .unwrap();
 }
 
-/// Runs `sql` against the data at `data` and returns the result as a printed table.
-pub fn query(data: &str, sql: &str) -> String {
+/// Runs `work` on a session built from `options`, on a runtime of its own.
+fn on_session<T>(options: &Options, work: impl AsyncFnOnce(SessionContext) -> T) -> T {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
     runtime.block_on(async {
-        let ctx = session::build(&Options::with_data(data).unwrap())
-            .await
-            .unwrap();
+        let ctx = session::build(options).await.unwrap();
+        work(ctx).await
+    })
+}
+
+/// Runs `sql` against the data at `data` and returns the result as a printed table.
+pub fn query(data: &str, sql: &str) -> String {
+    on_session(&Options::with_data(data).unwrap(), async |ctx| {
         let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
         pretty_format_batches(&batches).unwrap().to_string()
     })
@@ -152,16 +158,11 @@ pub fn scalar(data: &str, sql: &str) -> f64 {
 /// Runs the canned query `name` with `params` on the fixtures at `partitions` parallelism,
 /// registers its rows as table `result`, and returns `sql` over them as a printed table.
 pub fn over_canned(name: &str, params: &[(&str, &str)], partitions: usize, sql: &str) -> String {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let options = Options {
-            target_partitions: Some(partitions),
-            ..Options::with_data(fixtures().to_str().unwrap()).unwrap()
-        };
-        let ctx = session::build(&options).await.unwrap();
+    let options = Options {
+        target_partitions: Some(partitions),
+        ..Options::with_data(fixtures().to_str().unwrap()).unwrap()
+    };
+    on_session(&options, async |ctx| {
         let params: Vec<(String, String)> = params
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -185,14 +186,7 @@ pub fn over_canned(name: &str, params: &[(&str, &str)], partitions: usize, sql: 
 /// Runs every shipped canned query with its default parameters on the data at `data` and
 /// checks that each returns rows with the columns its header declares.
 pub fn every_canned_query_returns_its_columns(data: &str) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let ctx = session::build(&Options::with_data(data).unwrap())
-            .await
-            .unwrap();
+    on_session(&Options::with_data(data).unwrap(), async |ctx| {
         for query in canned::builtin().unwrap() {
             assert!(
                 !query.columns.is_empty(),

@@ -350,34 +350,31 @@ fn accepts<F: UDFCoercionExt>(function: &F, types: &[DataType]) -> bool {
 
 fn catalogue() -> Vec<Function> {
     let config = callsql_udfs::Config::default();
-    let arity =
-        |doc: Option<&Documentation>| doc.map_or(4, |d| d.arguments.as_ref().map_or(0, Vec::len));
     let mut functions = Vec::new();
     for f in callsql_udfs::all_scalar_functions(&config) {
-        functions.push(Function {
-            name: f.name().to_string(),
-            kind: Kind::Scalar,
-            max_arity: arity(f.documentation()),
-            accepts: Box::new(move |types| accepts(f.as_ref(), types)),
-        });
+        functions.push(entry(f.documentation().cloned(), Kind::Scalar, f));
     }
     for f in callsql_udfs::all_aggregate_functions() {
-        functions.push(Function {
-            name: f.name().to_string(),
-            kind: Kind::Aggregate,
-            max_arity: arity(f.documentation()),
-            accepts: Box::new(move |types| accepts(f.as_ref(), types)),
-        });
+        functions.push(entry(f.documentation().cloned(), Kind::Aggregate, f));
     }
     for f in callsql_udfs::all_window_functions() {
-        functions.push(Function {
-            name: f.name().to_string(),
-            kind: Kind::Window,
-            max_arity: arity(f.documentation()),
-            accepts: Box::new(move |types| accepts(f.as_ref(), types)),
-        });
+        functions.push(entry(f.documentation().cloned(), Kind::Window, f));
     }
     functions
+}
+
+/// A function to fuzz, as many arguments as its documentation lists at the most.
+fn entry<F: UDFCoercionExt + Send + Sync + 'static>(
+    doc: Option<Documentation>,
+    kind: Kind,
+    function: Arc<F>,
+) -> Function {
+    Function {
+        name: function.name().to_string(),
+        kind,
+        max_arity: doc.map_or(4, |d| d.arguments.map_or(0, |a| a.len())),
+        accepts: Box::new(move |types| accepts(function.as_ref(), types)),
+    }
 }
 
 /// What an argument position holds, for the search over signatures.
