@@ -318,4 +318,42 @@ mod tests {
         assert!(format!("{error:#}").contains("interrupted"), "{error:#}");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
+
+    /// The pager gets the whole table on its input; one that quits early is not an error.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn tables_go_through_the_pager() {
+        let dir = tempfile::tempdir().unwrap();
+        let paged = dir.path().join("paged.txt");
+        let mut sink = Sink::pager(&format!("cat > '{}'", paged.display())).unwrap();
+        let rows = write_results(
+            stream(vec![big_batch()], false),
+            OutputFormat::Table,
+            &mut sink,
+            TableStyle::default(),
+            &ProgressBar::hidden(),
+            std::future::pending(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(rows, 200_000);
+        let text = std::fs::read_to_string(&paged).unwrap();
+        assert!(
+            text.ends_with("(200000 rows)\n"),
+            "{}",
+            &text[text.len() - 40..]
+        );
+
+        let mut quitter = Sink::pager("head -c 10 > /dev/null").unwrap();
+        let rows = write_results(
+            stream(vec![big_batch()], false),
+            OutputFormat::Table,
+            &mut quitter,
+            TableStyle::default(),
+            &ProgressBar::hidden(),
+            std::future::pending(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(rows, 200_000);
+    }
 }
