@@ -159,20 +159,28 @@ fn serve(
     let stalled = Arc::clone(stalled_uploads);
     std::thread::spawn(move || {
         let mut buffer = [0u8; 16 * 1024];
+        // Bytes read but not yet passed on: the start of what may be an upload's method,
+        // split across reads.
+        let mut pending: Vec<u8> = Vec::new();
         while let Ok(n) = client_reader.read(&mut buffer) {
-            let chunk = &buffer[..n];
             if n == 0 {
                 break;
             }
-            let upload = chunk.starts_with(b"PUT ") || chunk.starts_with(b"POST ");
-            if upload && fault == Fault::StallUploads {
-                // The server dies before the upload reaches it: nothing more goes through.
-                stalled.fetch_add(1, Ordering::Relaxed);
+            pending.extend_from_slice(&buffer[..n]);
+            let mut pass = pending.len();
+            if fault == Fault::StallUploads {
+                if let Some(start) = upload_start(&pending) {
+                    // The server dies before the upload reaches it: nothing more goes on.
+                    let _ = server_writer.write_all(&pending[..start]);
+                    stalled.fetch_add(1, Ordering::Relaxed);
+                    break;
+                }
+                pass -= method_prefix_at_end(&pending);
+            }
+            if server_writer.write_all(&pending[..pass]).is_err() {
                 break;
             }
-            if server_writer.write_all(chunk).is_err() {
-                break;
-            }
+            pending.drain(..pass);
         }
         let _ = server_writer.shutdown(Shutdown::Write);
     });
@@ -201,6 +209,30 @@ fn serve(
         }
     }
     let _ = client.shutdown(Shutdown::Write);
+}
+
+const UPLOAD_METHODS: [&[u8]; 2] = [b"PUT ", b"POST "];
+
+/// Where the first upload request starts in `bytes` (clients send no body with reads, so
+/// a method there starts a request).
+fn upload_start(bytes: &[u8]) -> Option<usize> {
+    UPLOAD_METHODS
+        .iter()
+        .filter_map(|method| bytes.windows(method.len()).position(|w| w == *method))
+        .min()
+}
+
+/// How many bytes at the end of `bytes` could begin an upload's method.
+fn method_prefix_at_end(bytes: &[u8]) -> usize {
+    (1..5)
+        .rev()
+        .find(|&n| {
+            bytes.len() >= n
+                && UPLOAD_METHODS
+                    .iter()
+                    .any(|method| method.starts_with(&bytes[bytes.len() - n..]))
+        })
+        .unwrap_or(0)
 }
 
 /// Reads up to the end of an HTTP request's head, so the 503 answers a request.
