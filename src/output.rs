@@ -319,23 +319,27 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
+    /// One big batch as a table into `sink`.
+    async fn table_into(sink: &mut Sink) -> u64 {
+        write_results(
+            stream(vec![big_batch()], false),
+            OutputFormat::Table,
+            sink,
+            TableStyle::default(),
+            &ProgressBar::hidden(),
+            std::future::pending(),
+        )
+        .await
+        .unwrap()
+    }
+
     /// The pager gets the whole table on its input; one that quits early is not an error.
     #[tokio::test(flavor = "multi_thread")]
     async fn tables_go_through_the_pager() {
         let dir = tempfile::tempdir().unwrap();
         let paged = dir.path().join("paged.txt");
         let mut sink = Sink::pager(&format!("cat > '{}'", paged.display())).unwrap();
-        let rows = write_results(
-            stream(vec![big_batch()], false),
-            OutputFormat::Table,
-            &mut sink,
-            TableStyle::default(),
-            &ProgressBar::hidden(),
-            std::future::pending(),
-        )
-        .await
-        .unwrap();
-        assert_eq!(rows, 200_000);
+        assert_eq!(table_into(&mut sink).await, 200_000);
         let text = std::fs::read_to_string(&paged).unwrap();
         assert!(
             text.ends_with("(200000 rows)\n"),
@@ -344,16 +348,6 @@ mod tests {
         );
 
         let mut quitter = Sink::pager("head -c 10 > /dev/null").unwrap();
-        let rows = write_results(
-            stream(vec![big_batch()], false),
-            OutputFormat::Table,
-            &mut quitter,
-            TableStyle::default(),
-            &ProgressBar::hidden(),
-            std::future::pending(),
-        )
-        .await
-        .unwrap();
-        assert_eq!(rows, 200_000);
+        assert_eq!(table_into(&mut quitter).await, 200_000);
     }
 }

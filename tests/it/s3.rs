@@ -454,24 +454,17 @@ fn faults_end_in_retries_or_one_line(server: &Seaweed, remote: &str) {
         }
     };
 
+    let counts_all_calls = |what: &str| {
+        let output = callsql_env_within(&count, &env, limit);
+        let err = crate::support::stderr(&output);
+        assert_eq!(stdout(&output), "n\n6000\n", "{what}: {err}");
+    };
     proxy.set(Fault::None);
-    let clean = callsql_env_within(&count, &env, limit);
-    assert_eq!(
-        stdout(&clean),
-        "n\n6000\n",
-        "{}",
-        crate::support::stderr(&clean)
-    );
+    counts_all_calls("no fault");
 
     // Two 503s: the client's three retries get through.
     proxy.set(Fault::Unavailable(2));
-    let retried = callsql_env_within(&count, &env, limit);
-    assert_eq!(
-        stdout(&retried),
-        "n\n6000\n",
-        "{}",
-        crate::support::stderr(&retried)
-    );
+    counts_all_calls("two 503s");
 
     // Unavailable for longer than the retries last: one line, in bounded time.
     proxy.set(Fault::Unavailable(1000));
@@ -554,13 +547,7 @@ fn faults_end_in_retries_or_one_line(server: &Seaweed, remote: &str) {
     // The server vanishes during the upload: the query's reads pass, the upload never
     // arrives, then every connection is reset and no new one is accepted.
     proxy.set(Fault::StallUploads);
-    let reads = callsql_env_within(&count, &env, limit);
-    assert_eq!(
-        stdout(&reads),
-        "n\n6000\n",
-        "{}",
-        crate::support::stderr(&reads)
-    );
+    counts_all_calls("uploads swallowed");
     let report = format!("s3://{BUCKET}/faults/rfm.csv");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_callsql"))
         .args(["--data", remote, "run", "rfm_customers", "--out", &report])
