@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod error;
 pub mod format;
 pub mod generator;
+pub mod import;
 pub mod location;
 pub mod output;
 pub mod plan;

@@ -10,6 +10,7 @@ use anyhow::{Context, Result, bail};
 use callsql::error::Reporter;
 use callsql::format::{OutputFormat, TableStyle};
 use callsql::generator::{GenOptions, generate};
+use callsql::import::{self, FormatName, ImportOptions, Mapping};
 use callsql::location::Location;
 use callsql::output::{self, Sink};
 use callsql::session::{self, LexiconMode, Options};
@@ -82,6 +83,10 @@ struct Cli {
 enum Command {
     /// Generate a deterministic synthetic call-centre data set with planted truth.
     Gen(GenArgs),
+    /// Import real call logs (Asterisk, FreeSWITCH, VICIdial, Amazon Connect, Twilio or a
+    /// mapped vendor export) into the canonical calls table. Exit status 3 when records
+    /// were rejected (see --max-reject-rate).
+    Import(ImportArgs),
     /// Run sqllogictest (.slt) files against a callsql session.
     Test(TestArgs),
     /// Run a canned query (see `callsql queries`) or a query file, with typed parameters.
@@ -149,6 +154,48 @@ struct GenArgs {
     /// Replace the tables already at --out.
     #[arg(long)]
     overwrite: bool,
+}
+
+#[derive(clap::Args)]
+struct ImportArgs {
+    /// The log format: asterisk, freeswitch, vicidial, connect, twilio, or mapped (with --mapping).
+    #[arg(long, value_name = "FORMAT", value_parser = import_format)]
+    from: FormatName,
+    /// Where to write: a directory or s3://bucket/prefix (calls/dt=DAY/… and _rejects/).
+    #[arg(long, value_name = "DIR|URL", required_unless_present = "explain")]
+    out: Option<String>,
+    /// Time zone of local timestamps without an offset (IANA name), and of the dt= days.
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    tz: String,
+    /// Campaign of every imported call (else the source's own, else `import`).
+    #[arg(long, value_name = "ID")]
+    campaign: Option<String>,
+    /// The mapping file of a vendor export (--from mapped); see testdata/import/.
+    #[arg(long, value_name = "FILE.toml")]
+    mapping: Option<String>,
+    /// VICIdial's vicidial_statuses export (CSV or TSV with a header), for custom statuses.
+    #[arg(long, value_name = "FILE")]
+    statuses: Option<String>,
+    /// Share of records (0 to 1) that may be rejected and still exit with status 0.
+    #[arg(long, value_name = "RATE", default_value_t = 0.0, value_parser = parse_rate)]
+    max_reject_rate: f64,
+    /// Print the format's mapping (source value → canonical disposition) and exit.
+    #[arg(long)]
+    explain: bool,
+    /// Files, directories or s3:// URLs to import (.gz and .zst are decompressed).
+    #[arg(value_name = "INPUT", required_unless_present = "explain")]
+    inputs: Vec<String>,
+}
+
+fn import_format(text: &str) -> Result<FormatName, String> {
+    FormatName::parse(text).map_err(|e| e.to_string())
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if (0.0..=1.0).contains(&rate) => Ok(rate),
+        _ => Err(format!("expects a share between 0 and 1, got '{text}'")),
+    }
 }
 
 #[derive(clap::Args)]
@@ -246,6 +293,7 @@ async fn run(cli: Cli, reporter: Reporter) -> Result<ExitCode> {
     }
     match cli.subcommand {
         Some(Command::Gen(args)) => generate_data(args).await,
+        Some(Command::Import(args)) => import_logs(args, cli.format).await,
         Some(Command::Test(args)) => test(args, &options).await,
         Some(Command::Run(args)) => run_query(args, &options, cli.format).await,
         Some(Command::Queries) => list_queries(cli.format),
@@ -421,6 +469,89 @@ async fn generate_data(args: GenArgs) -> Result<ExitCode> {
         started.elapsed().as_secs_f64()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+async fn import_logs(args: ImportArgs, format: Option<OutputFormat>) -> Result<ExitCode> {
+    let mapping = args.mapping.as_deref().map(Mapping::load).transpose()?;
+    if args.explain {
+        let lines = import::explain(args.from, mapping.as_ref());
+        if lines.is_empty() {
+            bail!("--from mapped --explain needs --mapping FILE.toml");
+        }
+        let text = match listing_format(format)? {
+            Listing::Text => render_explanation(&lines),
+            Listing::Json => json_lines(&lines)?,
+        };
+        return print_text(&text);
+    }
+    let Some(out) = args.out else {
+        bail!("import needs --out DIR|s3://bucket/prefix");
+    };
+    let options = ImportOptions {
+        format: args.from,
+        out: Location::parse(&out)?,
+        inputs: args.inputs,
+        zone: args.tz,
+        campaign: args.campaign,
+        mapping,
+        statuses: args.statuses,
+        max_reject_rate: args.max_reject_rate,
+    };
+    let progress = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {binary_bytes} read, {binary_bytes_per_sec}, {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let handle = tokio::runtime::Handle::current();
+    let summary = tokio::task::spawn_blocking({
+        let progress = progress.clone();
+        move || import::import(&options, &handle, &progress).map(|s| (s, options))
+    })
+    .await
+    .context("the import stopped unexpectedly")?;
+    progress.finish_and_clear();
+    let (summary, options) = summary?;
+    eprintln!("{}", summary.line());
+    Ok(if summary.too_many_rejects(options.max_reject_rate) {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The mapping table as aligned columns.
+fn render_explanation(lines: &[import::Explanation]) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let width =
+        |f: fn(&import::Explanation) -> &str| lines.iter().map(|l| f(l).width()).max().unwrap_or(0);
+    let (w_field, w_value, w_to) = (
+        width(|l| &l.field),
+        width(|l| &l.value),
+        width(|l| &l.disposition),
+    );
+    let pad =
+        |text: &str, to: usize| format!("{text}{}", " ".repeat(to.saturating_sub(text.width())));
+    let mut text = String::new();
+    for line in lines {
+        let row = format!(
+            "{}  {}  → {}  {}",
+            pad(&line.field, w_field),
+            pad(&line.value, w_value),
+            pad(&line.disposition, w_to),
+            line.note
+        );
+        text.push_str(row.trim_end());
+        text.push('\n');
+    }
+    text
 }
 
 async fn test(args: TestArgs, options: &Options) -> Result<ExitCode> {

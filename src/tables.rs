@@ -5,6 +5,7 @@
 //! columns (`dt` as a DATE, others as text) and prune files when filtered on.
 
 mod dictionary_scan;
+pub mod writer;
 
 use std::sync::Arc;
 

@@ -12,7 +12,6 @@ mod phone;
 mod schedule;
 mod transcript;
 mod truth;
-mod writer;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc};
@@ -28,9 +27,9 @@ use tokio::runtime::Handle;
 use crate::location::Location;
 use crate::schema;
 use crate::tables;
+use crate::tables::writer::{ParquetFile, write_file};
 use calls::CallFacts;
 use model::World;
-use writer::{ParquetFile, write_file};
 
 /// Rows per batch handed to the Parquet writer.
 const BATCH_ROWS: usize = 64 * 1024;

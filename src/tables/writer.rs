@@ -1,4 +1,4 @@
-//! Writing generated tables as zstd Parquet to a local directory or S3.
+//! Writing canonical tables as zstd Parquet to a local directory or S3.
 //!
 //! Each file is one object upload that becomes visible only when complete (S3 multipart
 //! completion, or a rename on local disk), so an interrupted run leaves no truncated file.

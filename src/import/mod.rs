@@ -1,0 +1,494 @@
+//! `callsql import`: real call logs into the canonical `calls` table.
+//!
+//! Each format reads its own records and hands over canonical [`Call`]s or rejects with a
+//! reason; everything after that is shared: defaults, attempt numbers, day partitions in
+//! the source's time zone, Parquet files named after their input (so importing an input
+//! again replaces what it wrote before) and the `_rejects/` files. While an import runs
+//! its output root carries the in-progress marker `--data` refuses, so a killed import
+//! is never read as a whole one.
+
+mod call;
+mod fold;
+mod formats;
+mod input;
+mod mapping;
+mod output;
+mod time;
+
+use std::collections::HashMap;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use anyhow::{Context, Result, bail};
+use datafusion::arrow::array::RecordBatch;
+use futures::TryStreamExt;
+use indicatif::ProgressBar;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt};
+use tokio::runtime::Handle;
+
+pub use self::call::{Call, Disposition};
+use self::call::{CallsBuilder, Defaults, imported_schema};
+pub use self::formats::{Explanation, explain};
+use self::input::Input;
+pub use self::mapping::Mapping;
+use self::output::{CallFiles, Naming, REJECTS, Rejects};
+pub use self::time::Zone;
+use crate::location::Location;
+use crate::tables::WRITE_IN_PROGRESS;
+
+/// The formats `import --from` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormatName {
+    Asterisk,
+    Freeswitch,
+    Vicidial,
+    Connect,
+    Twilio,
+    Mapped,
+}
+
+impl FormatName {
+    pub const ALL: [FormatName; 6] = [
+        FormatName::Asterisk,
+        FormatName::Freeswitch,
+        FormatName::Vicidial,
+        FormatName::Connect,
+        FormatName::Twilio,
+        FormatName::Mapped,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FormatName::Asterisk => "asterisk",
+            FormatName::Freeswitch => "freeswitch",
+            FormatName::Vicidial => "vicidial",
+            FormatName::Connect => "connect",
+            FormatName::Twilio => "twilio",
+            FormatName::Mapped => "mapped",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self> {
+        FormatName::ALL
+            .into_iter()
+            .find(|f| f.name() == text)
+            .with_context(|| {
+                let names: Vec<_> = FormatName::ALL.iter().map(|f| f.name()).collect();
+                format!(
+                    "unknown import format {text:?}; expected one of {}",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+/// What to import.
+pub struct ImportOptions {
+    pub format: FormatName,
+    pub out: Location,
+    pub inputs: Vec<String>,
+    /// Local time of sources that write no offset; UTC unless given.
+    pub zone: String,
+    pub campaign: Option<String>,
+    pub mapping: Option<Mapping>,
+    /// VICIdial's `vicidial_statuses` export, for custom statuses.
+    pub statuses: Option<String>,
+    /// Share of rejected records that still counts as a clean import.
+    pub max_reject_rate: f64,
+}
+
+/// What an import did.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct ImportSummary {
+    pub files: usize,
+    pub records: u64,
+    pub calls: u64,
+    pub folded: u64,
+    pub rejected: u64,
+    pub zone: String,
+    pub rejects_dir: String,
+}
+
+impl ImportSummary {
+    /// The summary line: `read N records from F files: wrote W calls (folded L legs),
+    /// rejected R (path)`.
+    pub fn line(&self) -> String {
+        let mut line = format!(
+            "read {} records from {} files: wrote {} calls (folded {} legs), rejected {}",
+            self.records, self.files, self.calls, self.folded, self.rejected
+        );
+        if self.rejected > 0 {
+            line.push_str(&format!(" ({})", self.rejects_dir));
+        }
+        line.push_str(&format!("; local times read as {}", self.zone));
+        line
+    }
+
+    /// Rejects beyond what `max_reject_rate` allows.
+    pub fn too_many_rejects(&self, max_reject_rate: f64) -> bool {
+        self.rejected > 0 && (self.rejected as f64) > max_reject_rate * self.records as f64
+    }
+}
+
+/// Where a format's records go.
+pub trait Records {
+    /// One record read from the input (before folding or rejecting).
+    fn read(&mut self);
+    fn call(&mut self, call: Call) -> Result<()>;
+    fn reject(&mut self, record: u64, reason: &str, raw: &str) -> Result<()>;
+    /// Records merged into a call another record already started.
+    fn folded(&mut self, legs: u64);
+}
+
+/// What a format needs besides its input.
+pub struct Source<'a> {
+    pub name: &'a str,
+    pub zone: &'a Zone,
+    pub mapping: Option<&'a Mapping>,
+    pub statuses: Option<&'a formats::vicidial::Statuses>,
+    /// The input's file name without a compression suffix.
+    pub plain_name: &'a str,
+}
+
+/// Runs an import on the calling (blocking) thread and its workers; `runtime` does the I/O.
+pub fn import(
+    options: &ImportOptions,
+    runtime: &Handle,
+    progress: &ProgressBar,
+) -> Result<ImportSummary> {
+    let zone = Zone::parse(&options.zone)?;
+    if options.format == FormatName::Mapped && options.mapping.is_none() {
+        bail!("--from mapped needs --mapping FILE.toml");
+    }
+    if options.format != FormatName::Mapped && options.mapping.is_some() {
+        bail!("--mapping is for --from mapped only");
+    }
+    let statuses = options
+        .statuses
+        .as_deref()
+        .map(formats::vicidial::Statuses::load)
+        .transpose()?;
+    let inputs = input::expand(&options.inputs, runtime)?;
+    let store = options.out.object_store()?;
+    let marker = options.out.object_path(WRITE_IN_PROGRESS)?;
+    runtime
+        .block_on(store.put(&marker, "callsql import\n".into()))
+        .with_context(|| format!("cannot write to {}", options.out))?;
+    let before = runtime.block_on(existing_outputs(&options.out, store.as_ref()))?;
+    let run = format!("{:x}", chrono::Utc::now().timestamp_millis());
+    let written = Mutex::new(Vec::<Path>::new());
+    let zone_name = match &options.mapping {
+        Some(mapping) => mapping.timezone(&options.zone).to_string(),
+        None => zone.name().to_string(),
+    };
+    let context = Shared {
+        options,
+        store: &store,
+        runtime,
+        progress,
+        statuses: statuses.as_ref(),
+        run: &run,
+        written: &written,
+    };
+    let result = import_all(&context, &inputs).and_then(|mut summary| {
+        // Only now, with every new file complete, do the old ones go.
+        for path in before.iter().filter(|p| {
+            let name = p.filename().unwrap_or_default();
+            inputs.iter().any(|i| {
+                Naming {
+                    key: i.key(),
+                    run: run.clone(),
+                }
+                .owns(name)
+                    && !name.contains(&format!("-{run}"))
+            })
+        }) {
+            runtime
+                .block_on(store.delete(path))
+                .with_context(|| format!("cannot replace {path}"))?;
+        }
+        summary.zone = zone_name.clone();
+        summary.rejects_dir = options.out.child_url(REJECTS);
+        Ok(summary)
+    });
+    if result.is_err() {
+        let paths = written.into_inner().unwrap_or_else(PoisonError::into_inner);
+        runtime.block_on(async {
+            for path in paths {
+                let _ = store.delete(&path).await;
+            }
+        });
+    }
+    runtime
+        .block_on(store.delete(&marker))
+        .with_context(|| format!("cannot finish {}", options.out))?;
+    result
+}
+
+struct Shared<'a> {
+    options: &'a ImportOptions,
+    store: &'a Arc<dyn ObjectStore>,
+    runtime: &'a Handle,
+    progress: &'a ProgressBar,
+    statuses: Option<&'a formats::vicidial::Statuses>,
+    run: &'a str,
+    written: &'a Mutex<Vec<Path>>,
+}
+
+/// Inputs on as many workers as there are cores, each parsing on one thread and writing
+/// Parquet on another.
+fn import_all(shared: &Shared, inputs: &[Input]) -> Result<ImportSummary> {
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(inputs.len())
+        .max(1);
+    let next = Mutex::new(inputs.iter());
+    let total = Mutex::new(ImportSummary {
+        files: inputs.len(),
+        ..ImportSummary::default()
+    });
+    let first_error = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let input = {
+                        let mut next = next.lock().unwrap_or_else(PoisonError::into_inner);
+                        next.next()
+                    };
+                    let Some(input) = input else { break };
+                    if first_error.lock().map_or(true, |e| e.is_some()) {
+                        break;
+                    }
+                    match import_one(shared, input) {
+                        Ok(counts) => {
+                            let mut total = total.lock().unwrap_or_else(PoisonError::into_inner);
+                            total.records += counts.records;
+                            total.calls += counts.calls;
+                            total.folded += counts.folded;
+                            total.rejected += counts.rejected;
+                        }
+                        Err(error) => {
+                            first_error
+                                .lock()
+                                .unwrap_or_else(PoisonError::into_inner)
+                                .get_or_insert(error);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    if let Some(error) = first_error
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+    {
+        return Err(error);
+    }
+    Ok(total.into_inner().unwrap_or_else(PoisonError::into_inner))
+}
+
+/// Rows a day's builder holds before it becomes a batch, and rows all days may hold.
+const BATCH_ROWS: usize = 64 * 1024;
+const BUFFERED_ROWS: usize = 256 * 1024;
+
+fn import_one(shared: &Shared, input: &Input) -> Result<ImportSummary> {
+    let options = shared.options;
+    let naming = Naming {
+        key: input.key(),
+        run: shared.run.to_string(),
+    };
+    let zone_name = options
+        .mapping
+        .as_ref()
+        .map_or(options.zone.as_str(), |m| m.timezone(&options.zone));
+    let zone = Zone::parse(zone_name)?;
+    let reader = input.open(shared.runtime, shared.progress)?;
+    let rejects_path = options.out.object_path(&naming.rejects_file())?;
+    shared
+        .written
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(rejects_path.clone());
+    let schema = imported_schema();
+    let (batches, inbox) = mpsc::sync_channel::<(String, RecordBatch)>(2);
+    let files = CallFiles::new(
+        Arc::clone(shared.store),
+        options.out.clone(),
+        naming,
+        Arc::clone(&schema),
+        shared.runtime.clone(),
+    );
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> Result<Vec<Path>> {
+            let mut files = files;
+            let outcome = inbox
+                .iter()
+                .try_for_each(|(day, batch)| files.write(&day, &batch));
+            let written = files.written.clone();
+            shared
+                .written
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .extend(written);
+            outcome?;
+            files.finish()
+        });
+        let mut records = Collector {
+            input: &input.name,
+            zone: &zone,
+            defaults: Defaults {
+                campaign: options.campaign.as_deref(),
+            },
+            days: HashMap::new(),
+            buffered: 0,
+            attempts: HashMap::new(),
+            batches,
+            schema,
+            rejects: Rejects::new(
+                Arc::clone(shared.store),
+                rejects_path,
+                shared.runtime.clone(),
+            ),
+            counts: ImportSummary::default(),
+            progress: shared.progress,
+        };
+        let source = Source {
+            name: &input.name,
+            zone: &zone,
+            mapping: options.mapping.as_ref(),
+            statuses: shared.statuses,
+            plain_name: input.plain_name(),
+        };
+        let parsed = formats::read(options.format, reader, &source, &mut records)
+            .and_then(|()| records.flush_all());
+        let Collector {
+            batches,
+            rejects,
+            counts,
+            ..
+        } = records;
+        drop(batches);
+        let wrote = writer
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the Parquet writer stopped unexpectedly")));
+        // A failed write shows up on the parsing side as a closed channel: report the cause.
+        match (parsed, wrote) {
+            (_, Err(error)) | (Err(error), _) => Err(error),
+            (Ok(()), Ok(_)) => {
+                rejects.finish()?;
+                Ok(counts)
+            }
+        }
+    })
+    .with_context(|| format!("cannot import {}", input.name))
+}
+
+/// Calls of one input on their way to day batches.
+struct Collector<'a> {
+    input: &'a str,
+    zone: &'a Zone,
+    defaults: Defaults<'a>,
+    days: HashMap<String, CallsBuilder>,
+    buffered: usize,
+    attempts: HashMap<(String, String), i32>,
+    batches: mpsc::SyncSender<(String, RecordBatch)>,
+    schema: datafusion::arrow::datatypes::SchemaRef,
+    rejects: Rejects,
+    counts: ImportSummary,
+    progress: &'a ProgressBar,
+}
+
+impl Collector<'_> {
+    fn send(&mut self, day: &str) -> Result<()> {
+        let Some(builder) = self.days.get_mut(day) else {
+            return Ok(());
+        };
+        self.buffered -= builder.len();
+        let batch = builder.finish()?;
+        self.batches
+            .send((day.to_string(), batch))
+            .map_err(|_| anyhow::anyhow!("the Parquet writer stopped"))
+    }
+
+    fn flush_all(&mut self) -> Result<()> {
+        let days: Vec<String> = self.days.keys().cloned().collect();
+        for day in days {
+            self.send(&day)?;
+        }
+        Ok(())
+    }
+}
+
+impl Records for Collector<'_> {
+    fn read(&mut self) {
+        self.counts.records += 1;
+        if self.counts.records.is_multiple_of(65_536) {
+            self.progress
+                .set_message(format!("{} records", self.counts.records));
+        }
+    }
+
+    fn call(&mut self, mut call: Call) -> Result<()> {
+        call.complete(&self.defaults);
+        if call.attempt_no.is_none()
+            && let (Some(campaign), Some(customer)) = (&call.campaign_id, &call.customer_id)
+        {
+            let count = self
+                .attempts
+                .entry((campaign.clone(), customer.clone()))
+                .or_insert(0);
+            *count += 1;
+            call.attempt_no = Some(*count);
+        }
+        let Some(date) = self.zone.local_date(call.dialed_at) else {
+            return self.reject(0, "dial time out of range", &call.call_id);
+        };
+        let day = time::partition_day(date);
+        let builder = self
+            .days
+            .entry(day.clone())
+            .or_insert_with(|| CallsBuilder::new(Arc::clone(&self.schema)));
+        builder.append(&call);
+        self.buffered += 1;
+        self.counts.calls += 1;
+        if builder.len() >= BATCH_ROWS {
+            self.send(&day)?;
+        } else if self.buffered >= BUFFERED_ROWS {
+            let largest = self
+                .days
+                .iter()
+                .max_by_key(|(_, b)| b.len())
+                .map(|(day, _)| day.clone());
+            if let Some(day) = largest {
+                self.send(&day)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn reject(&mut self, record: u64, reason: &str, raw: &str) -> Result<()> {
+        self.counts.rejected += 1;
+        self.rejects.add(self.input, record, reason, raw)
+    }
+
+    fn folded(&mut self, legs: u64) {
+        self.counts.folded += legs;
+    }
+}
+
+/// Every file under `calls/` and `_rejects/` before this import wrote anything.
+async fn existing_outputs(out: &Location, store: &dyn ObjectStore) -> Result<Vec<Path>> {
+    let mut paths = Vec::new();
+    for folder in ["calls", REJECTS] {
+        let prefix = out.object_path(folder)?;
+        let objects: Vec<_> = store
+            .list(Some(&prefix))
+            .try_collect()
+            .await
+            .with_context(|| format!("cannot list {}", out.child_url(folder)))?;
+        paths.extend(objects.into_iter().map(|o| o.location));
+    }
+    Ok(paths)
+}
