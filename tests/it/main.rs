@@ -9,6 +9,7 @@ mod cli;
 mod fault_proxy;
 mod generator;
 mod hostile;
+mod import;
 pub mod kills;
 mod queries;
 mod repl;

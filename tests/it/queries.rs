@@ -19,7 +19,7 @@ fn every_canned_query_runs_on_the_fixtures() {
         })
         .count();
     assert_eq!(callsql::canned::builtin().unwrap().len(), shipped);
-    every_canned_query_returns_its_columns(fixtures().to_str().unwrap());
+    every_canned_query_returns_its_columns(fixtures().to_str().unwrap(), true);
 }
 
 /// The SQL of a canned query, without its trailing `;`, ready to nest as a subquery.

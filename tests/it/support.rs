@@ -184,8 +184,9 @@ pub fn over_canned(name: &str, params: &[(&str, &str)], partitions: usize, sql: 
 }
 
 /// Runs every shipped canned query with its default parameters on the data at `data` and
-/// checks that each returns rows with the columns its header declares.
-pub fn every_canned_query_returns_its_columns(data: &str) {
+/// checks that each returns the columns its header declares, and rows when `with_rows`
+/// (imported logs may lack what a query reports on, such as script ids).
+pub fn every_canned_query_returns_its_columns(data: &str, with_rows: bool) {
     on_session(&Options::with_data(data).unwrap(), async |ctx| {
         for query in canned::builtin().unwrap() {
             assert!(
@@ -203,7 +204,11 @@ pub fn every_canned_query_returns_its_columns(data: &str) {
             assert_eq!(columns, query.columns, "{} on {data}", query.name);
             let batches = frame.collect().await.unwrap();
             let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
-            assert!(rows > 0, "{} returned no rows on {data}", query.name);
+            assert!(
+                rows > 0 || !with_rows,
+                "{} returned no rows on {data}",
+                query.name
+            );
         }
     })
 }

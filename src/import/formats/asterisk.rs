@@ -3,11 +3,11 @@
 //! detected from the first record; local times without an offset; several CDRs per call
 //! since Asterisk 12, folded by `linkedid` when the file has it.
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 
 use anyhow::Result;
 
-use super::{Rule, content_id, line_of, lookup, non_empty, raw_text, seconds, text};
+use super::{LineFields, Rule, content_id, lookup, non_empty, seconds, text};
 use crate::import::call::Call;
 use crate::import::fold::Folder;
 use crate::import::time::parse_iso_local;
@@ -109,16 +109,27 @@ fn looks_like_uniqueid(value: &[u8]) -> bool {
 }
 
 pub fn read(input: Box<dyn Read + Send>, source: &Source, records: &mut dyn Records) -> Result<()> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(input);
+    let mut reader = BufReader::with_capacity(1 << 16, input);
+    let mut fields = LineFields::new(b',');
     let mut layout: Option<Layout> = None;
     let mut folder = Folder::<Vec<(i64, Call)>>::new(FOLD_WINDOW_MS);
     let mut record = csv::ByteRecord::new();
-    while reader.read_byte_record(&mut record)? {
+    let mut bytes = Vec::new();
+    let mut line = 0u64;
+    loop {
+        bytes.clear();
+        if reader.read_until(b'\n', &mut bytes)? == 0 {
+            break;
+        }
+        line += 1;
+        while matches!(bytes.last(), Some(b'\n' | b'\r')) {
+            bytes.pop();
+        }
+        if bytes.is_empty() {
+            continue;
+        }
         records.read();
-        let line = line_of(&record);
+        fields.split(&bytes, &mut record);
         if layout.is_none() {
             layout = Layout::detect(&record);
         }
@@ -135,7 +146,7 @@ pub fn read(input: Box<dyn Read + Send>, source: &Source, records: &mut dyn Reco
             Some(layout) => parse(&record, layout, source, line),
         };
         match parsed {
-            Err(reason) => records.reject(line, &reason, &raw_text(&record, b','))?,
+            Err(reason) => records.reject(line, &reason, &String::from_utf8_lossy(&bytes))?,
             Ok((call, None)) => records.call(call)?,
             Ok((call, Some((linkedid, sequence)))) => {
                 let at = call.ended_at.unwrap_or(call.dialed_at);

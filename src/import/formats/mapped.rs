@@ -70,8 +70,10 @@ fn delimited(
     if !mapping.source.header {
         columns = Some(positions(mapping, None)?);
     }
+    // Records counted from 1, the header included (see vicidial.rs).
+    let mut line = 0u64;
     while reader.read_byte_record(&mut record)? {
-        let line = super::line_of(&record);
+        line += 1;
         if columns.is_none() {
             let header = record
                 .iter()

@@ -58,7 +58,10 @@ pub fn explain(format: FormatName, mapping: Option<&crate::import::Mapping>) -> 
             .collect()
     };
     match format {
-        FormatName::Asterisk => table("disposition", asterisk::DISPOSITIONS),
+        FormatName::Asterisk => table("disposition", asterisk::DISPOSITIONS)
+            .into_iter()
+            .chain(table("userfield", asterisk::USERFIELD))
+            .collect(),
         FormatName::Freeswitch => table("hangup_cause", freeswitch::CAUSES),
         FormatName::Vicidial => table("status", vicidial::STATUSES),
         FormatName::Connect => table("AnsweringMachineDetectionStatus", connect::AMD)
@@ -104,9 +107,51 @@ pub fn raw_text_bytes(record: &csv::ByteRecord, delimiter: u8) -> Vec<u8> {
     bytes
 }
 
-/// The 1-based line a CSV record starts on.
-pub fn line_of(record: &csv::ByteRecord) -> u64 {
-    record.position().map_or(0, |p| p.line())
+/// Splits one physical line into CSV fields (RFC 4180 quoting), for logs that write one
+/// record per line (cdr_csv): a line cut off inside a quoted field then costs only itself,
+/// where a stream parser would read on into the next lines looking for the closing quote.
+pub struct LineFields {
+    reader: csv_core::Reader,
+    output: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl LineFields {
+    pub fn new(delimiter: u8) -> Self {
+        LineFields {
+            reader: csv_core::ReaderBuilder::new()
+                .delimiter(delimiter)
+                .terminator(csv_core::Terminator::Any(b'\n'))
+                .build(),
+            output: Vec::new(),
+            ends: Vec::new(),
+        }
+    }
+
+    /// `line` (without its line end) as the fields of `record`.
+    pub fn split(&mut self, line: &[u8], record: &mut csv::ByteRecord) {
+        use csv_core::ReadRecordResult::*;
+        self.reader.reset();
+        record.clear();
+        // A field is never longer than the line, nor are there more fields than bytes + 1.
+        self.output.resize(line.len() + 1, 0);
+        self.ends.resize(line.len() + 2, 0);
+        let (result, _, written, mut fields) =
+            self.reader
+                .read_record(line, &mut self.output, &mut self.ends);
+        if matches!(result, InputEmpty) {
+            // The end of the line is the end of the record: said with empty input.
+            let (_, _, _, nend) =
+                self.reader
+                    .read_record(&[], &mut self.output[written..], &mut self.ends[fields..]);
+            fields += nend;
+        }
+        let mut start = 0;
+        for &end in &self.ends[..fields] {
+            record.push_field(self.output.get(start..end).unwrap_or_default());
+            start = end;
+        }
+    }
 }
 
 /// A field as UTF-8 text, or why not.
@@ -147,82 +192,99 @@ pub fn content_id(prefix: &str, input_name: &str, raw: &[u8], line: u64) -> Stri
 const MAX_JSON_DOCUMENT: usize = 64 << 20;
 
 /// JSON values from JSON lines, concatenated documents (as Firehose writes them) or
-/// pretty-printed ones: lines are gathered until they parse; text that cannot parse is
-/// handed on as an error with the line it started on. Each value comes with its line.
+/// pretty-printed ones: lines are gathered until they parse. Text that cannot parse is
+/// handed on as an error one line at a time, so a cut-off record costs its own line and
+/// not the record after it. Each value comes with the line it starts on.
 pub fn json_values(
     input: Box<dyn Read + Send>,
     mut handle: impl FnMut(u64, Result<serde_json::Value, String>, &str) -> Result<()>,
 ) -> Result<()> {
     use std::io::BufRead;
     let mut reader = std::io::BufReader::new(input);
-    let mut pending = String::new();
-    let mut start = 0u64;
+    let mut pending = JsonLines::default();
     let mut line_no = 0u64;
     let mut bytes = Vec::new();
     loop {
         bytes.clear();
-        let at_end = reader.read_until(b'\n', &mut bytes)? == 0;
-        if !at_end {
-            line_no += 1;
-            let line = match std::str::from_utf8(&bytes) {
-                Ok(line) => line,
-                Err(_) => {
-                    if !pending.trim().is_empty() {
-                        handle(start, Err("incomplete JSON".into()), &pending)?;
-                        pending.clear();
+        if reader.read_until(b'\n', &mut bytes)? == 0 {
+            return pending.flush(true, &mut handle);
+        }
+        line_no += 1;
+        match String::from_utf8(std::mem::take(&mut bytes)) {
+            Err(error) => {
+                pending.flush(true, &mut handle)?;
+                let raw = String::from_utf8_lossy(error.as_bytes())
+                    .trim_end()
+                    .to_string();
+                handle(line_no, Err("not valid UTF-8".into()), &raw)?;
+            }
+            Ok(line) if line.trim().is_empty() && pending.lines.is_empty() => {}
+            Ok(line) => {
+                let end = line.trim_end();
+                let may_be_whole = end.ends_with('}') || end.ends_with(']');
+                pending.size += line.len();
+                pending.lines.push_back((line_no, line));
+                if may_be_whole || pending.size >= MAX_JSON_DOCUMENT {
+                    pending.flush(false, &mut handle)?;
+                }
+            }
+        }
+    }
+}
+
+/// Lines of JSON not yet handed on.
+#[derive(Default)]
+struct JsonLines {
+    lines: std::collections::VecDeque<(u64, String)>,
+    size: usize,
+}
+
+impl JsonLines {
+    fn flush(
+        &mut self,
+        at_end: bool,
+        handle: &mut impl FnMut(u64, Result<serde_json::Value, String>, &str) -> Result<()>,
+    ) -> Result<()> {
+        while let Some(&(start, _)) = self.lines.front() {
+            let text: String = self.lines.iter().map(|(_, l)| l.as_str()).collect();
+            let mut values = Vec::new();
+            let mut failure = None;
+            for value in serde_json::Deserializer::from_str(&text).into_iter::<serde_json::Value>()
+            {
+                match value {
+                    Ok(value) => values.push(value),
+                    Err(error) => {
+                        failure = Some(error);
+                        break;
                     }
-                    let raw = String::from_utf8_lossy(&bytes).trim_end().to_string();
-                    handle(line_no, Err("not valid UTF-8".into()), &raw)?;
+                }
+            }
+            match failure {
+                None => {
+                    let several = values.len() > 1;
+                    for value in values {
+                        let raw = if several {
+                            value.to_string()
+                        } else {
+                            text.trim_end().to_string()
+                        };
+                        handle(start, Ok(value), &raw)?;
+                    }
+                    self.lines.clear();
+                }
+                Some(error) if error.is_eof() && !at_end && self.size < MAX_JSON_DOCUMENT => {
+                    return Ok(());
+                }
+                Some(error) => {
+                    if let Some((line, raw)) = self.lines.pop_front() {
+                        handle(line, Err(format!("invalid JSON: {error}")), raw.trim_end())?;
+                    }
                     continue;
                 }
-            };
-            if pending.trim().is_empty() {
-                pending.clear();
-                start = line_no;
-            }
-            pending.push_str(line);
-            let end = pending.trim_end();
-            let may_be_whole = end.ends_with('}') || end.ends_with(']');
-            if !may_be_whole && pending.len() < MAX_JSON_DOCUMENT {
-                continue;
             }
         }
-        if pending.trim().is_empty() {
-            if at_end {
-                return Ok(());
-            }
-            continue;
-        }
-        let mut values = Vec::new();
-        let mut outcome = Ok(());
-        for value in serde_json::Deserializer::from_str(&pending).into_iter::<serde_json::Value>() {
-            match value {
-                Ok(value) => values.push(value),
-                Err(error) => {
-                    outcome = Err(error);
-                    break;
-                }
-            }
-        }
-        match outcome {
-            Err(error) if error.is_eof() && !at_end && pending.len() < MAX_JSON_DOCUMENT => {
-                continue;
-            }
-            Err(error) => {
-                let raw = pending.trim_end().to_string();
-                handle(start, Err(format!("invalid JSON: {error}")), &raw)?;
-            }
-            Ok(()) => {
-                let raw = pending.trim_end().to_string();
-                for value in values {
-                    handle(start, Ok(value), &raw)?;
-                }
-            }
-        }
-        pending.clear();
-        if at_end {
-            return Ok(());
-        }
+        self.size = 0;
+        Ok(())
     }
 }
 

@@ -10,7 +10,7 @@ use std::io::Read;
 
 use anyhow::{Context, Result, bail};
 
-use super::{Rule, content_id, line_of, lookup, non_empty, raw_text, seconds};
+use super::{Rule, content_id, lookup, non_empty, raw_text, seconds};
 use crate::import::call::Call;
 use crate::import::time::parse_iso_local;
 use crate::import::{Disposition, Records, Source};
@@ -267,7 +267,11 @@ pub fn read(input: Box<dyn Read + Send>, source: &Source, records: &mut dyn Reco
     let mut record = csv::ByteRecord::new();
     let mut columns: Option<HashMap<String, usize>> = None;
     let mut width = 0;
+    // Records counted from 1, the header included: the line in an editor (csv's own line
+    // numbers run one behind after CRLF line ends).
+    let mut number = 0u64;
     while reader.read_byte_record(&mut record)? {
+        number += 1;
         if record.len() == 1
             && record
                 .get(0)
@@ -305,7 +309,7 @@ pub fn read(input: Box<dyn Read + Send>, source: &Source, records: &mut dyn Reco
             });
         }
         records.read();
-        let line = line_of(&record);
+        let line = number;
         let parsed = match &columns {
             Some(_) if record.len() != width => Err(format!(
                 "has {} fields; this file's records have {width}",
