@@ -15,6 +15,9 @@ mod mapping;
 mod output;
 mod time;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::HashMap;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};

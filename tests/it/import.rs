@@ -845,3 +845,148 @@ fn bad_invocations_are_one_line() {
     // Nothing was written by any of them.
     assert!(!Path::new(&out).join("calls").exists());
 }
+
+/// A Master.csv of `calls` 18-column records spread over `days` (local) days, every fifth
+/// answered.
+pub fn big_master_csv(calls: usize, days: usize) -> String {
+    let mut text = String::with_capacity(calls * 220);
+    for i in 0..calls {
+        let day = 1 + i % days;
+        let (hour, minute, second) = (8 + (i / 3600) % 12, (i / 60) % 60, i % 60);
+        let answered = i % 5 == 0;
+        let start = format!("2025-07-{day:02} {hour:02}:{minute:02}:{second:02}");
+        let (answer, billsec, disposition) = if answered {
+            (
+                format!("\"2025-07-{day:02} {hour:02}:{minute:02}:{second:02}\""),
+                30,
+                "ANSWERED",
+            )
+        } else {
+            (String::new(), 0, "NO ANSWER")
+        };
+        text.push_str(&format!(
+            "\"camp{}\",\"200\",\"1390{i:07}\",\"outbound\",\"\",\"PJSIP/200-{i:08x}\",\"\",\"Dial\",\"PJSIP/1390{i:07}@trunk,30\",\"{start}\",{answer},\"{start}\",{billsec},{billsec},\"{disposition}\",\"DOCUMENTATION\",\"1751328000.{i}\",\"\"\n",
+            i % 4
+        ));
+    }
+    text
+}
+
+/// After an import was killed: the root is refused as interrupted, or it is complete.
+pub fn check_imported(data: &str, env: &[(&str, &str)], calls: usize) -> bool {
+    let count = callsql(
+        &[
+            "--data",
+            data,
+            "--format",
+            "csv",
+            "-c",
+            "SELECT count(*) AS n FROM calls",
+        ],
+        env,
+    );
+    if count.status.success() {
+        assert_eq!(
+            stdout(&count),
+            format!("n\n{calls}\n"),
+            "{data} is complete"
+        );
+        return true;
+    }
+    let err = stderr(&count);
+    assert!(
+        err.contains("interrupted run") || err.contains("not found"),
+        "{data}: {err}"
+    );
+    false
+}
+
+#[test]
+fn killed_imports_leave_nothing_half_written() {
+    use rand::{Rng, SeedableRng};
+
+    use crate::kills::{SEED, duration_of, kill_after};
+
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("Master.csv");
+    let calls = 60_000;
+    std::fs::write(&input, big_master_csv(calls, 20)).unwrap();
+    // Compressed inputs read the same.
+    let zst = dir.path().join("Master.csv.zst");
+    std::fs::write(
+        &zst,
+        zstd::encode_all(std::fs::read(&input).unwrap().as_slice(), 3).unwrap(),
+    )
+    .unwrap();
+    let input = input.display().to_string();
+    let out = dir.path().join("out").display().to_string();
+    let args = ["import", "--from", "asterisk", "--out", &out, &input];
+    let full = duration_of(&args, &[]);
+    let files = |out: &str| -> Vec<String> {
+        let mut names = Vec::new();
+        let mut stack = vec![PathBuf::from(out).join("calls")];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "parquet") {
+                    names.push(path.display().to_string());
+                }
+            }
+        }
+        names
+    };
+    let clean = files(&out).len();
+    assert!(clean >= 20, "one file a day at least: {clean}");
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(SEED + 7);
+    for attempt in 0..5 {
+        let killed_out = dir
+            .path()
+            .join(format!("killed-{attempt}"))
+            .display()
+            .to_string();
+        let args = ["import", "--from", "asterisk", "--out", &killed_out, &input];
+        if attempt == 0 {
+            // Right after the first output file appears.
+            let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_callsql"))
+                .args(args)
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            while files(&killed_out).is_empty() && child.try_wait().unwrap().is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            child.kill().unwrap();
+            child.wait().unwrap();
+        } else {
+            kill_after(&args, &[], full.mul_f64(rng.random_range(0.05..1.0)));
+        }
+        // Every Parquet file that is visible is whole: its footer reads.
+        for file in files(&killed_out) {
+            let opened = std::fs::File::open(&file).unwrap();
+            let footer = parquet::file::reader::SerializedFileReader::new(opened);
+            assert!(footer.is_ok(), "{file} is not whole");
+        }
+        if !check_imported(&killed_out, &[], calls) {
+            let rerun = callsql(&args, &[]);
+            assert!(rerun.status.success(), "{}", stderr(&rerun));
+            assert!(check_imported(&killed_out, &[], calls));
+        }
+        assert_eq!(
+            files(&killed_out).len(),
+            clean,
+            "the rerun replaced what the killed run wrote"
+        );
+    }
+    let from_zst = dir.path().join("from-zst").display().to_string();
+    let output = import(&[
+        "--from",
+        "asterisk",
+        "--out",
+        &from_zst,
+        &zst.display().to_string(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(check_imported(&from_zst, &[], calls));
+}

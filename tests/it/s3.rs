@@ -241,7 +241,121 @@ fn generated_data_on_s3_queries_the_same_as_local() {
     secrets_are_never_shown(&server, &remote);
     kills_leave_nothing_partial(&server);
     faults_end_in_retries_or_one_line(&server, &remote);
+    imports_read_and_write_s3(&server);
     batch_output_is_whole_or_absent(server);
+}
+
+/// `import` from an `s3://` object (gzip-compressed) straight to an `s3://` root: the same
+/// rows as a local import, rejects beside them, a re-import replaces; SIGKILLs leave the
+/// root refused as interrupted or complete, and the rerun finishes it.
+fn imports_read_and_write_s3(server: &Seaweed) {
+    use std::io::Write;
+
+    use object_store::{ObjectStore, ObjectStoreExt};
+    use rand::{Rng, SeedableRng};
+
+    use crate::import::{big_master_csv, check_imported};
+    use crate::kills::{SEED, duration_of, kill_after};
+
+    let env = server.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let store = object_store::aws::AmazonS3Builder::new()
+        .with_endpoint(server.endpoint())
+        .with_region("us-east-1")
+        .with_bucket_name(BUCKET)
+        .with_access_key_id(ACCESS_KEY)
+        .with_secret_access_key(SECRET_KEY)
+        .with_allow_http(true)
+        .build()
+        .unwrap();
+    let master = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/import/asterisk/Master.csv"),
+    )
+    .unwrap();
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gzip.write_all(&master).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime
+        .block_on(store.put(
+            &object_store::path::Path::from("logs/asterisk/Master.csv.gz"),
+            gzip.finish().unwrap().into(),
+        ))
+        .unwrap();
+
+    let out = format!("s3://{BUCKET}/imported");
+    let args = [
+        "import",
+        "--from",
+        "asterisk",
+        "--out",
+        &out,
+        "--tz",
+        "Asia/Shanghai",
+        &format!("s3://{BUCKET}/logs/asterisk/"),
+    ];
+    for _ in 0..2 {
+        let output = callsql(&args, &env);
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "{}",
+            crate::support::stderr(&output)
+        );
+        assert!(crate::support::stderr(&output).contains(&format!(
+            "read 37 records from 1 files: wrote 32 calls (folded 0 legs), rejected 5 ({out}/_rejects/)"
+        )));
+        let count = callsql(
+            &[
+                "--data",
+                &out,
+                "--format",
+                "csv",
+                "-c",
+                "SELECT count(*) AS n, count(DISTINCT dt) AS days FROM calls",
+            ],
+            &env,
+        );
+        assert_eq!(
+            stdout(&count),
+            "n,days\n32,2\n",
+            "{}",
+            crate::support::stderr(&count)
+        );
+    }
+    let rejects = runtime
+        .block_on(async {
+            use futures::TryStreamExt;
+            store
+                .list(Some(&object_path("imported/_rejects")))
+                .try_collect::<Vec<_>>()
+                .await
+        })
+        .unwrap();
+    assert_eq!(rejects.len(), 1, "the re-import replaced the rejects");
+
+    // Kills while importing to S3.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("Master.csv");
+    let calls = 60_000;
+    std::fs::write(&input, big_master_csv(calls, 10)).unwrap();
+    let input = input.display().to_string();
+    let root = format!("s3://{BUCKET}/killed/import");
+    let run = ["import", "--from", "asterisk", "--out", &root, &input];
+    let full = duration_of(&run, &env);
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(SEED + 9);
+    for _ in 0..3 {
+        kill_after(&run, &env, full.mul_f64(rng.random_range(0.05..1.0)));
+        if !check_imported(&root, &env, calls) {
+            let rerun = callsql(&run, &env);
+            assert!(rerun.status.success(), "{}", crate::support::stderr(&rerun));
+            assert!(check_imported(&root, &env, calls));
+        }
+    }
+}
+
+fn object_path(text: &str) -> object_store::path::Path {
+    object_store::path::Path::from(text)
 }
 
 /// Failing S3 commands (a wrong secret, a write the identity may not make, an endpoint
