@@ -58,11 +58,6 @@ impl Disposition {
     pub fn parse(text: &str) -> Option<Self> {
         Disposition::ALL.into_iter().find(|d| d.name() == text)
     }
-
-    /// A person picked up (DESIGN.md's "live").
-    pub fn is_live(self) -> bool {
-        matches!(self, Disposition::Answered | Disposition::Abandoned)
-    }
 }
 
 /// One canonical `calls` row as a format reads it; `None` is "the source does not say".

@@ -1,7 +1,7 @@
 //! The inputs of an import: files, directories (every file under them) and `s3://` objects
 //! or prefixes, read as byte streams with `.gz` and `.zst` decompressed on the way.
 
-use std::io::{BufReader, Read};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -57,7 +57,11 @@ impl Input {
     }
 
     /// The decompressed bytes; `progress` counts the bytes read from the file itself.
-    pub fn open(&self, runtime: &Handle, progress: &ProgressBar) -> Result<Box<dyn Read + Send>> {
+    pub fn open(
+        &self,
+        runtime: &Handle,
+        progress: &ProgressBar,
+    ) -> Result<Box<dyn BufRead + Send>> {
         let raw: Box<dyn Read + Send> = match &self.source {
             Source::Local(path) => Box::new(
                 std::fs::File::open(path).with_context(|| format!("cannot open {}", self.name))?,
@@ -82,23 +86,19 @@ impl Input {
         };
         let buffered = BufReader::with_capacity(1 << 20, counted);
         Ok(if self.name.ends_with(".gz") {
-            Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(buffered)))
+            Box::new(BufReader::with_capacity(
+                1 << 20,
+                flate2::read::MultiGzDecoder::new(buffered),
+            ))
         } else if self.name.ends_with(".zst") {
-            Box::new(BufReader::new(
+            Box::new(BufReader::with_capacity(
+                1 << 20,
                 zstd::stream::read::Decoder::with_buffer(buffered)
                     .with_context(|| format!("cannot read {} as zstd", self.name))?,
             ))
         } else {
             Box::new(buffered)
         })
-    }
-
-    /// The name without a compression suffix, for telling formats by extension.
-    pub fn plain_name(&self) -> &str {
-        self.name
-            .strip_suffix(".gz")
-            .or_else(|| self.name.strip_suffix(".zst"))
-            .unwrap_or(&self.name)
     }
 }
 

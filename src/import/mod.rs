@@ -18,11 +18,11 @@ mod time;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
 use datafusion::arrow::array::RecordBatch;
 use futures::TryStreamExt;
 use indicatif::ProgressBar;
@@ -150,8 +150,6 @@ pub struct Source<'a> {
     pub zone: &'a Zone,
     pub mapping: Option<&'a Mapping>,
     pub statuses: Option<&'a formats::vicidial::Statuses>,
-    /// The input's file name without a compression suffix.
-    pub plain_name: &'a str,
 }
 
 /// Runs an import on the calling (blocking) thread and its workers; `runtime` does the I/O.
@@ -344,9 +342,9 @@ fn import_one(shared: &Shared, input: &Input) -> Result<ImportSummary> {
             defaults: Defaults {
                 campaign: options.campaign.as_deref(),
             },
-            days: HashMap::new(),
+            days: hashbrown::HashMap::new(),
             buffered: 0,
-            attempts: HashMap::new(),
+            attempts: hashbrown::HashMap::new(),
             batches,
             schema,
             rejects: Rejects::new(
@@ -362,7 +360,6 @@ fn import_one(shared: &Shared, input: &Input) -> Result<ImportSummary> {
             zone: &zone,
             mapping: options.mapping.as_ref(),
             statuses: shared.statuses,
-            plain_name: input.plain_name(),
         };
         let parsed = formats::read(options.format, reader, &source, &mut records)
             .and_then(|()| records.flush_all());
@@ -393,9 +390,11 @@ struct Collector<'a> {
     input: &'a str,
     zone: &'a Zone,
     defaults: Defaults<'a>,
-    days: HashMap<String, CallsBuilder>,
+    days: hashbrown::HashMap<NaiveDate, CallsBuilder>,
     buffered: usize,
-    attempts: HashMap<(String, String), i32>,
+    /// Attempts so far per campaign and customer, keyed by a hash of the pair (no copy of
+    /// either string per call).
+    attempts: hashbrown::HashMap<u64, i32>,
     batches: mpsc::SyncSender<(String, RecordBatch)>,
     schema: datafusion::arrow::datatypes::SchemaRef,
     rejects: Rejects,
@@ -404,21 +403,21 @@ struct Collector<'a> {
 }
 
 impl Collector<'_> {
-    fn send(&mut self, day: &str) -> Result<()> {
-        let Some(builder) = self.days.get_mut(day) else {
+    fn send(&mut self, day: NaiveDate) -> Result<()> {
+        let Some(builder) = self.days.get_mut(&day) else {
             return Ok(());
         };
         self.buffered -= builder.len();
         let batch = builder.finish()?;
         self.batches
-            .send((day.to_string(), batch))
+            .send((time::partition_day(day), batch))
             .map_err(|_| anyhow::anyhow!("the Parquet writer stopped"))
     }
 
     fn flush_all(&mut self) -> Result<()> {
-        let days: Vec<String> = self.days.keys().cloned().collect();
+        let days: Vec<NaiveDate> = self.days.keys().copied().collect();
         for day in days {
-            self.send(&day)?;
+            self.send(day)?;
         }
         Ok(())
     }
@@ -438,34 +437,36 @@ impl Records for Collector<'_> {
         if call.attempt_no.is_none()
             && let (Some(campaign), Some(customer)) = (&call.campaign_id, &call.customer_id)
         {
-            let count = self
-                .attempts
-                .entry((campaign.clone(), customer.clone()))
-                .or_insert(0);
+            let mut key = twox_hash::XxHash3_128::new();
+            key.write(campaign.as_bytes());
+            key.write(&[0xff]);
+            key.write(customer.as_bytes());
+            // 64 bits keep the table small enough for the cache; two pairs sharing them
+            // among a billion is a chance of about 3 in 100.
+            let count = self.attempts.entry(key.finish_128() as u64).or_insert(0);
             *count += 1;
             call.attempt_no = Some(*count);
         }
         let Some(date) = self.zone.local_date(call.dialed_at) else {
             return self.reject(0, "dial time out of range", &call.call_id);
         };
-        let day = time::partition_day(date);
         let builder = self
             .days
-            .entry(day.clone())
+            .entry(date)
             .or_insert_with(|| CallsBuilder::new(Arc::clone(&self.schema)));
         builder.append(&call);
         self.buffered += 1;
         self.counts.calls += 1;
         if builder.len() >= BATCH_ROWS {
-            self.send(&day)?;
+            self.send(date)?;
         } else if self.buffered >= BUFFERED_ROWS {
             let largest = self
                 .days
                 .iter()
                 .max_by_key(|(_, b)| b.len())
-                .map(|(day, _)| day.clone());
+                .map(|(day, _)| *day);
             if let Some(day) = largest {
-                self.send(&day)?;
+                self.send(day)?;
             }
         }
         Ok(())

@@ -45,7 +45,6 @@ fn run(format: FormatName, bytes: Vec<u8>, mapping: Option<&Mapping>) -> Counts 
         zone: &zone,
         mapping,
         statuses: None,
-        plain_name: "input",
     };
     let mut counts = Counts::default();
     formats::read(format, Box::new(Cursor::new(bytes)), &source, &mut counts).unwrap();

@@ -658,6 +658,41 @@ fn faults_end_in_retries_or_one_line(server: &Seaweed, remote: &str) {
         }
     }
 
+    // import likewise: through 503 bursts it finishes (exit 3: the fixture has rejects),
+    // through resets it ends in one line, and the root is complete or refused.
+    let imported = format!("s3://{BUCKET}/faults/import");
+    let master = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/import/asterisk/Master.csv")
+        .display()
+        .to_string();
+    let import = ["import", "--from", "asterisk", "--out", &imported, &master];
+    for fault in [Fault::Unavailable(2), Fault::ResetAfter(300)] {
+        proxy.set(fault);
+        let output = callsql_env_within(&import, &env, limit);
+        eprintln!("import under {fault:?}: {}", outcome(&output));
+        if !matches!(output.status.code(), Some(0 | 3)) {
+            assert_eq!(crate::support::stderr(&output).lines().count(), 1);
+        }
+        let rows = callsql(
+            &[
+                "--data",
+                &imported,
+                "--format",
+                "csv",
+                "-c",
+                "SELECT count(*) AS n FROM calls",
+            ],
+            &direct,
+        );
+        if rows.status.success() {
+            assert_eq!(
+                stdout(&rows),
+                "n\n32\n",
+                "import under {fault:?} left a partial root"
+            );
+        }
+    }
+
     // The server vanishes during the upload: the query's reads pass, the upload never
     // arrives, then every connection is reset and no new one is accepted.
     proxy.set(Fault::StallUploads);

@@ -3,7 +3,7 @@
 //! detected from the first record; local times without an offset; several CDRs per call
 //! since Asterisk 12, folded by `linkedid` when the file has it.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::BufRead;
 
 use anyhow::Result;
 
@@ -108,8 +108,12 @@ fn looks_like_uniqueid(value: &[u8]) -> bool {
         && seconds.iter().chain(sequence).all(u8::is_ascii_digit)
 }
 
-pub fn read(input: Box<dyn Read + Send>, source: &Source, records: &mut dyn Records) -> Result<()> {
-    let mut reader = BufReader::with_capacity(1 << 16, input);
+pub fn read(
+    input: Box<dyn BufRead + Send>,
+    source: &Source,
+    records: &mut dyn Records,
+) -> Result<()> {
+    let mut reader = input;
     let mut fields = LineFields::new(b',');
     let mut layout: Option<Layout> = None;
     let mut folder = Folder::<Vec<(i64, Call)>>::new(FOLD_WINDOW_MS);

@@ -4,7 +4,7 @@
 //! initial contact. The answering-machine verdict decides first, then whether the contact
 //! reached an agent (abandoned: queued, never connected to one), then why it ended.
 
-use std::io::Read;
+use std::io::BufRead;
 
 use anyhow::Result;
 use serde_json::Value;
@@ -99,7 +99,7 @@ struct Contact {
 }
 
 pub fn read(
-    input: Box<dyn Read + Send>,
+    input: Box<dyn BufRead + Send>,
     _source: &Source,
     records: &mut dyn Records,
 ) -> Result<()> {

@@ -6,7 +6,7 @@
 //! of a call are folded by `uuid`/`bleg_uuid`. `answer_stamp` set means answered, whatever
 //! the hangup cause.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::BufRead;
 
 use anyhow::Result;
 
@@ -202,8 +202,12 @@ fn split(line: &str) -> Option<Vec<&str>> {
     )
 }
 
-pub fn read(input: Box<dyn Read + Send>, source: &Source, records: &mut dyn Records) -> Result<()> {
-    let mut reader = BufReader::new(input);
+pub fn read(
+    input: Box<dyn BufRead + Send>,
+    source: &Source,
+    records: &mut dyn Records,
+) -> Result<()> {
+    let mut reader = input;
     let mut template: Option<Template> = None;
     let mut folder = Folder::<Vec<Call>>::new(FOLD_WINDOW_MS);
     let mut bytes = Vec::new();
@@ -354,6 +358,14 @@ fn merge(mut legs: Vec<Call>) -> Call {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_cause_of_switch_types_h_is_mapped_once() {
+        let mut names: Vec<&str> = CAUSES.iter().map(|(name, _, _)| *name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), 82);
+    }
 
     #[test]
     fn quotes_inside_values_and_the_default_templates_space_survive() {

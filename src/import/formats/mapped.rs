@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::io::{Cursor, Read};
+use std::io::{BufRead, Cursor, Read};
 
 use anyhow::{Context, Result, bail};
 use calamine::{Data, Reader};
@@ -16,7 +16,11 @@ use crate::import::time::parse_vendor;
 use crate::import::{Disposition, Records, Source};
 use crate::schema::Kind;
 
-pub fn read(input: Box<dyn Read + Send>, source: &Source, records: &mut dyn Records) -> Result<()> {
+pub fn read(
+    input: Box<dyn BufRead + Send>,
+    source: &Source,
+    records: &mut dyn Records,
+) -> Result<()> {
     let Some(mapping) = source.mapping else {
         bail!("--from mapped needs --mapping FILE.toml");
     };
@@ -53,7 +57,7 @@ fn positions(mapping: &Mapping, header: Option<&[String]>) -> Result<Positions> 
 }
 
 fn delimited(
-    input: Box<dyn Read + Send>,
+    input: Box<dyn BufRead + Send>,
     delimiter: u8,
     mapping: &Mapping,
     source: &Source,
@@ -142,7 +146,7 @@ fn delimited(
 }
 
 fn xlsx(
-    input: Box<dyn Read + Send>,
+    input: Box<dyn BufRead + Send>,
     mapping: &Mapping,
     source: &Source,
     records: &mut dyn Records,
@@ -213,7 +217,7 @@ fn cell_text(cell: &Data) -> String {
 }
 
 fn jsonl(
-    input: Box<dyn Read + Send>,
+    input: Box<dyn BufRead + Send>,
     mapping: &Mapping,
     source: &Source,
     records: &mut dyn Records,

@@ -8,7 +8,7 @@ pub mod mapped;
 pub mod twilio;
 pub mod vicidial;
 
-use std::io::Read;
+use std::io::BufRead;
 
 use anyhow::Result;
 use serde::Serialize;
@@ -18,7 +18,7 @@ use crate::import::Disposition;
 
 pub fn read(
     format: FormatName,
-    input: Box<dyn Read + Send>,
+    input: Box<dyn BufRead + Send>,
     source: &Source,
     records: &mut dyn Records,
 ) -> Result<()> {
@@ -196,11 +196,10 @@ const MAX_JSON_DOCUMENT: usize = 64 << 20;
 /// handed on as an error one line at a time, so a cut-off record costs its own line and
 /// not the record after it. Each value comes with the line it starts on.
 pub fn json_values(
-    input: Box<dyn Read + Send>,
+    input: Box<dyn BufRead + Send>,
     mut handle: impl FnMut(u64, Result<serde_json::Value, String>, &str) -> Result<()>,
 ) -> Result<()> {
-    use std::io::BufRead;
-    let mut reader = std::io::BufReader::new(input);
+    let mut reader = input;
     let mut pending = JsonLines::default();
     let mut line_no = 0u64;
     let mut bytes = Vec::new();

@@ -3,7 +3,7 @@
 //! (`parent_call_sid`) fold into their parent, and calls still queued, ringing or in
 //! progress are not results yet: they are rejected, to be imported again when final.
 
-use std::io::Read;
+use std::io::BufRead;
 
 use anyhow::Result;
 use serde_json::Value;
@@ -47,7 +47,7 @@ pub const ANSWERED_BY: &[Rule] = &[
 const FOLD_WINDOW_MS: i64 = 6 * 3_600_000;
 
 pub fn read(
-    input: Box<dyn Read + Send>,
+    input: Box<dyn BufRead + Send>,
     _source: &Source,
     records: &mut dyn Records,
 ) -> Result<()> {

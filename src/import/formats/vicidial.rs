@@ -6,7 +6,7 @@
 //! by their flags when `--statuses` gives the table's export.
 
 use std::collections::HashMap;
-use std::io::Read;
+use std::io::BufRead;
 
 use anyhow::{Context, Result, bail};
 
@@ -257,7 +257,11 @@ fn disposition(status: &str, custom: Option<&Statuses>) -> Result<Disposition, S
         .ok_or_else(|| format!("unknown status {status:?} (a custom status? pass the statuses export with --statuses)"))
 }
 
-pub fn read(input: Box<dyn Read + Send>, source: &Source, records: &mut dyn Records) -> Result<()> {
+pub fn read(
+    input: Box<dyn BufRead + Send>,
+    source: &Source,
+    records: &mut dyn Records,
+) -> Result<()> {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(b'\t')
         .quoting(false)
