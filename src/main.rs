@@ -170,7 +170,8 @@ struct ImportArgs {
     /// Campaign of every imported call (else the source's own, else `import`).
     #[arg(long, value_name = "ID")]
     campaign: Option<String>,
-    /// The mapping file of a vendor export (--from mapped); see testdata/import/.
+    /// The mapping file of a vendor export (--from mapped); mappings/waihu.toml is a
+    /// commented example.
     #[arg(long, value_name = "FILE.toml")]
     mapping: Option<String>,
     /// VICIdial's vicidial_statuses export (CSV or TSV with a header), for custom statuses.

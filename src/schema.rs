@@ -166,6 +166,52 @@ pub const TABLES: &[(&str, &[Column])] = &[
     ("dnc", DNC),
 ];
 
+/// The canonical dispositions of DESIGN.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Disposition {
+    Answered,
+    NoAnswer,
+    Busy,
+    Rejected,
+    InvalidNumber,
+    Blocked,
+    Failed,
+    Voicemail,
+    Abandoned,
+}
+
+impl Disposition {
+    pub const ALL: [Disposition; 9] = [
+        Disposition::Answered,
+        Disposition::NoAnswer,
+        Disposition::Busy,
+        Disposition::Rejected,
+        Disposition::InvalidNumber,
+        Disposition::Blocked,
+        Disposition::Failed,
+        Disposition::Voicemail,
+        Disposition::Abandoned,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Disposition::Answered => "answered",
+            Disposition::NoAnswer => "no_answer",
+            Disposition::Busy => "busy",
+            Disposition::Rejected => "rejected",
+            Disposition::InvalidNumber => "invalid_number",
+            Disposition::Blocked => "blocked",
+            Disposition::Failed => "failed",
+            Disposition::Voicemail => "voicemail",
+            Disposition::Abandoned => "abandoned",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Disposition::ALL.into_iter().find(|d| d.name() == text)
+    }
+}
+
 /// The Arrow schema the generator writes and the table exposes when files match exactly.
 pub fn canonical_schema(columns: &[Column]) -> SchemaRef {
     Arc::new(Schema::new(

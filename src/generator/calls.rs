@@ -300,7 +300,7 @@ pub fn build_calls(
         b.talk_s.append_value(talk_s);
         b.hold_s.append_value(hold_s);
         b.acw_s.append_value(acw_s);
-        b.disposition.append_value(slot.disposition.as_str());
+        b.disposition.append_value(slot.disposition.name());
         b.hangup_by.append_value(hangup_by);
         b.transferred.append_value(transferred);
 

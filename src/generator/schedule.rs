@@ -17,35 +17,7 @@ use super::model::{
     CALLING_WINDOW, DNC_VIOLATION_SHARE, HOUR_ANSWER_MULTIPLIER, MAX_ATTEMPTS, World,
 };
 use super::phone::phone_kind;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Disposition {
-    Answered,
-    NoAnswer,
-    Busy,
-    Rejected,
-    InvalidNumber,
-    Blocked,
-    Failed,
-    Voicemail,
-    Abandoned,
-}
-
-impl Disposition {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Disposition::Answered => "answered",
-            Disposition::NoAnswer => "no_answer",
-            Disposition::Busy => "busy",
-            Disposition::Rejected => "rejected",
-            Disposition::InvalidNumber => "invalid_number",
-            Disposition::Blocked => "blocked",
-            Disposition::Failed => "failed",
-            Disposition::Voicemail => "voicemail",
-            Disposition::Abandoned => "abandoned",
-        }
-    }
-}
+pub use crate::schema::Disposition;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {

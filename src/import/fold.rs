@@ -8,11 +8,16 @@
 
 use std::collections::HashMap;
 
+use anyhow::Result;
+
+use super::{Call, Records};
+
 /// Records handled between looks for complete groups.
 const SWEEP_EVERY: usize = 16 * 1024;
 
-pub struct Folder<G> {
-    groups: HashMap<u64, Group<G>>,
+/// Groups of legs `L`, each merged into one call when complete.
+pub struct Folder<L> {
+    groups: HashMap<u64, Group<L>>,
     /// Every key of a group (a call may be reachable by several ids) → its group.
     keys: HashMap<String, u64>,
     next_id: u64,
@@ -21,13 +26,13 @@ pub struct Folder<G> {
     since_sweep: usize,
 }
 
-struct Group<G> {
-    value: G,
+struct Group<L> {
+    legs: Vec<L>,
     last_ms: i64,
     keys: Vec<String>,
 }
 
-impl<G> Folder<G> {
+impl<L> Folder<L> {
     pub fn new(window_ms: i64) -> Self {
         Folder {
             groups: HashMap::new(),
@@ -39,44 +44,63 @@ impl<G> Folder<G> {
         }
     }
 
-    /// The group any of `keys` already belongs to, or a new one from `make`; every key is
-    /// joined to it. `true` when the group existed.
-    pub fn group(&mut self, keys: &[&str], at_ms: i64, make: impl FnOnce() -> G) -> (&mut G, bool) {
+    /// Adds `leg` to the group any of `keys` already belongs to (one more folded leg), or
+    /// to a new one; every key is joined to it. Groups the log has moved past are merged
+    /// and handed on.
+    pub fn add(
+        &mut self,
+        keys: &[&str],
+        at_ms: i64,
+        leg: L,
+        records: &mut dyn Records,
+        merge: fn(Vec<L>) -> Call,
+    ) -> Result<()> {
+        let (legs, existed) = self.group(keys, at_ms);
+        legs.push(leg);
+        if existed {
+            records.folded(1);
+        }
+        for legs in self.complete() {
+            records.call(merge(legs))?;
+        }
+        Ok(())
+    }
+
+    /// Merges and hands on every group still held, at the end of the input.
+    pub fn finish(&mut self, records: &mut dyn Records, merge: fn(Vec<L>) -> Call) -> Result<()> {
+        for legs in self.drain() {
+            records.call(merge(legs))?;
+        }
+        Ok(())
+    }
+
+    /// The group any of `keys` already belongs to, or a new one; every key is joined to
+    /// it. `true` when the group existed.
+    fn group(&mut self, keys: &[&str], at_ms: i64) -> (&mut Vec<L>, bool) {
         self.newest_ms = self.newest_ms.max(at_ms);
         self.since_sweep += 1;
         let found = keys.iter().find_map(|k| self.keys.get(*k).copied());
         let id = found.unwrap_or_else(|| {
-            let id = self.next_id;
             self.next_id += 1;
-            self.groups.insert(
-                id,
-                Group {
-                    value: make(),
-                    last_ms: at_ms,
-                    keys: Vec::new(),
-                },
-            );
-            id
+            self.next_id
+        });
+        let group = self.groups.entry(id).or_insert_with(|| Group {
+            legs: Vec::new(),
+            last_ms: at_ms,
+            keys: Vec::new(),
         });
         for key in keys.iter().filter(|k| !k.is_empty()) {
             if !self.keys.contains_key(*key) {
                 self.keys.insert((*key).to_string(), id);
-                if let Some(group) = self.groups.get_mut(&id) {
-                    group.keys.push((*key).to_string());
-                }
+                group.keys.push((*key).to_string());
             }
         }
-        #[allow(clippy::expect_used)]
-        let group = self
-            .groups
-            .get_mut(&id)
-            .expect("a group id in the key map is always in the group map");
         group.last_ms = group.last_ms.max(at_ms);
-        (&mut group.value, found.is_some())
+        (&mut group.legs, found.is_some())
     }
 
     /// Groups the log has moved past, every so often (empty in between).
-    pub fn complete(&mut self) -> Vec<G> {
+    fn complete(&mut self) -> Vec<Vec<L>> {
         if self.since_sweep < SWEEP_EVERY {
             return Vec::new();
         }
@@ -92,13 +116,13 @@ impl<G> Folder<G> {
     }
 
     /// Every group still held, in the order they started.
-    pub fn drain(&mut self) -> Vec<G> {
+    fn drain(&mut self) -> Vec<Vec<L>> {
         let mut all: Vec<u64> = self.groups.keys().copied().collect();
         all.sort_unstable();
         self.take(all)
     }
 
-    fn take(&mut self, mut ids: Vec<u64>) -> Vec<G> {
+    fn take(&mut self, mut ids: Vec<u64>) -> Vec<Vec<L>> {
         ids.sort_unstable();
         ids.into_iter()
             .filter_map(|id| self.groups.remove(&id))
@@ -106,7 +130,7 @@ impl<G> Folder<G> {
                 for key in &group.keys {
                     self.keys.remove(key);
                 }
-                group.value
+                group.legs
             })
             .collect()
     }
@@ -118,20 +142,20 @@ mod tests {
 
     #[test]
     fn groups_join_by_any_key_and_leave_after_the_window() {
-        let mut folder = Folder::<Vec<u32>>::new(1000);
-        folder.group(&["a", "b"], 0, Vec::new).0.push(1);
-        let (group, existed) = folder.group(&["b", "c"], 10, Vec::new);
+        let mut folder = Folder::<u32>::new(1000);
+        folder.group(&["a", "b"], 0).0.push(1);
+        let (group, existed) = folder.group(&["b", "c"], 10);
         group.push(2);
         assert!(existed);
-        folder.group(&["c"], 20, Vec::new).0.push(3);
-        folder.group(&["z"], 30, Vec::new).0.push(9);
+        folder.group(&["c"], 20).0.push(3);
+        folder.group(&["z"], 30).0.push(9);
         for _ in 0..SWEEP_EVERY {
-            folder.group(&["late"], 5000, Vec::new);
+            folder.group(&["late"], 5000);
         }
         let done = folder.complete();
         assert_eq!(done, vec![vec![1, 2, 3], vec![9]]);
         // "a" was released with its group: it starts a new one.
-        assert!(!folder.group(&["a"], 5000, Vec::new).1);
+        assert!(!folder.group(&["a"], 5000).1);
         assert_eq!(folder.drain().len(), 2);
     }
 }

@@ -872,40 +872,11 @@ pub fn big_master_csv(calls: usize, days: usize) -> String {
     text
 }
 
-/// After an import was killed: the root is refused as interrupted, or it is complete.
-pub fn check_imported(data: &str, env: &[(&str, &str)], calls: usize) -> bool {
-    let count = callsql(
-        &[
-            "--data",
-            data,
-            "--format",
-            "csv",
-            "-c",
-            "SELECT count(*) AS n FROM calls",
-        ],
-        env,
-    );
-    if count.status.success() {
-        assert_eq!(
-            stdout(&count),
-            format!("n\n{calls}\n"),
-            "{data} is complete"
-        );
-        return true;
-    }
-    let err = stderr(&count);
-    assert!(
-        err.contains("interrupted run") || err.contains("not found"),
-        "{data}: {err}"
-    );
-    false
-}
-
 #[test]
 fn killed_imports_leave_nothing_half_written() {
     use rand::{Rng, SeedableRng};
 
-    use crate::kills::{SEED, duration_of, kill_after};
+    use crate::kills::{SEED, check_root, duration_of, kill_after};
 
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("Master.csv");
@@ -968,10 +939,10 @@ fn killed_imports_leave_nothing_half_written() {
             let footer = parquet::file::reader::SerializedFileReader::new(opened);
             assert!(footer.is_ok(), "{file} is not whole");
         }
-        if !check_imported(&killed_out, &[], calls) {
+        if !check_root(&killed_out, &[], calls) {
             let rerun = callsql(&args, &[]);
             assert!(rerun.status.success(), "{}", stderr(&rerun));
-            assert!(check_imported(&killed_out, &[], calls));
+            assert!(check_root(&killed_out, &[], calls));
         }
         assert_eq!(
             files(&killed_out).len(),
@@ -988,5 +959,5 @@ fn killed_imports_leave_nothing_half_written() {
         &zst.display().to_string(),
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(check_imported(&from_zst, &[], calls));
+    assert!(check_root(&from_zst, &[], calls));
 }

@@ -254,8 +254,8 @@ fn imports_read_and_write_s3(server: &Seaweed) {
     use object_store::{ObjectStore, ObjectStoreExt};
     use rand::{Rng, SeedableRng};
 
-    use crate::import::{big_master_csv, check_imported};
-    use crate::kills::{SEED, duration_of, kill_after};
+    use crate::import::big_master_csv;
+    use crate::kills::{SEED, check_root, duration_of, kill_after};
 
     let env = server.env();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -346,10 +346,10 @@ fn imports_read_and_write_s3(server: &Seaweed) {
     let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(SEED + 9);
     for _ in 0..3 {
         kill_after(&run, &env, full.mul_f64(rng.random_range(0.05..1.0)));
-        if !check_imported(&root, &env, calls) {
+        if !check_root(&root, &env, calls) {
             let rerun = callsql(&run, &env);
             assert!(rerun.status.success(), "{}", crate::support::stderr(&rerun));
-            assert!(check_imported(&root, &env, calls));
+            assert!(check_root(&root, &env, calls));
         }
     }
 }
@@ -475,7 +475,7 @@ fn secrets_are_never_shown(server: &Seaweed, remote: &str) {
 fn kills_leave_nothing_partial(server: &Seaweed) {
     use rand::{Rng, SeedableRng};
 
-    use crate::kills::{SEED, check_generated, duration_of, kill_after};
+    use crate::kills::{SEED, check_root, duration_of, kill_after};
 
     let env = server.env();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -496,10 +496,10 @@ fn kills_leave_nothing_partial(server: &Seaweed) {
     let full = duration_of(&overwrite, &env);
     for _ in 0..4 {
         kill_after(&overwrite, &env, full.mul_f64(rng.random_range(0.0..1.0)));
-        if !check_generated(&root, &env, 60_000) {
+        if !check_root(&root, &env, 60_000) {
             let rerun = callsql(&generate, &env);
             assert!(rerun.status.success(), "{}", crate::support::stderr(&rerun));
-            assert!(check_generated(&root, &env, 60_000));
+            assert!(check_root(&root, &env, 60_000));
         }
     }
 
@@ -618,8 +618,9 @@ fn faults_end_in_retries_or_one_line(server: &Seaweed, remote: &str) {
         }
     }
 
-    // gen through 503 bursts finishes; through reset connections it ends in one line,
-    // and what it leaves is complete or refused as interrupted.
+    // gen and import through 503 bursts finish (import with exit 3: the fixture has
+    // rejects); through reset connections they end in one line, and what they leave is
+    // complete or refused as interrupted.
     let root = format!("s3://{BUCKET}/faults/gen");
     let generate = [
         "gen",
@@ -631,65 +632,39 @@ fn faults_end_in_retries_or_one_line(server: &Seaweed, remote: &str) {
         "2",
         "--overwrite",
     ];
-    for fault in [Fault::Unavailable(2), Fault::ResetAfter(300)] {
-        proxy.set(fault);
-        let output = callsql_env_within(&generate, &env, limit);
-        eprintln!("gen under {fault:?}: {}", outcome(&output));
-        if !output.status.success() {
-            assert_eq!(crate::support::stderr(&output).lines().count(), 1);
-        }
-        let rows = callsql(
-            &[
-                "--data",
-                &root,
-                "--format",
-                "csv",
-                "-c",
-                "SELECT count(*) AS n FROM calls",
-            ],
-            &direct,
-        );
-        if rows.status.success() {
-            assert_eq!(
-                stdout(&rows),
-                "n\n20000\n",
-                "gen under {fault:?} left a partial root"
-            );
-        }
-    }
-
-    // import likewise: through 503 bursts it finishes (exit 3: the fixture has rejects),
-    // through resets it ends in one line, and the root is complete or refused.
     let imported = format!("s3://{BUCKET}/faults/import");
     let master = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("testdata/import/asterisk/Master.csv")
         .display()
         .to_string();
     let import = ["import", "--from", "asterisk", "--out", &imported, &master];
-    for fault in [Fault::Unavailable(2), Fault::ResetAfter(300)] {
-        proxy.set(fault);
-        let output = callsql_env_within(&import, &env, limit);
-        eprintln!("import under {fault:?}: {}", outcome(&output));
-        if !matches!(output.status.code(), Some(0 | 3)) {
-            assert_eq!(crate::support::stderr(&output).lines().count(), 1);
-        }
-        let rows = callsql(
-            &[
-                "--data",
-                &imported,
-                "--format",
-                "csv",
-                "-c",
-                "SELECT count(*) AS n FROM calls",
-            ],
-            &direct,
-        );
-        if rows.status.success() {
-            assert_eq!(
-                stdout(&rows),
-                "n\n32\n",
-                "import under {fault:?} left a partial root"
+    for (command, written, rows) in [(&generate[..], &root, 20_000), (&import[..], &imported, 32)] {
+        for fault in [Fault::Unavailable(2), Fault::ResetAfter(300)] {
+            proxy.set(fault);
+            let output = callsql_env_within(command, &env, limit);
+            eprintln!("{} under {fault:?}: {}", command[0], outcome(&output));
+            if !matches!(output.status.code(), Some(0 | 3)) {
+                assert_eq!(crate::support::stderr(&output).lines().count(), 1);
+            }
+            let found = callsql(
+                &[
+                    "--data",
+                    written,
+                    "--format",
+                    "csv",
+                    "-c",
+                    "SELECT count(*) AS n FROM calls",
+                ],
+                &direct,
             );
+            if found.status.success() {
+                assert_eq!(
+                    stdout(&found),
+                    format!("n\n{rows}\n"),
+                    "{} under {fault:?} left a partial root",
+                    command[0]
+                );
+            }
         }
     }
 

@@ -7,7 +7,7 @@ use std::io::BufRead;
 
 use anyhow::Result;
 
-use super::{LineFields, Rule, content_id, lookup, non_empty, seconds, text};
+use super::{LineFields, Rule, content_id, for_each_line, lookup, non_empty, seconds, text};
 use crate::import::call::Call;
 use crate::import::fold::Folder;
 use crate::import::time::parse_iso_local;
@@ -113,27 +113,13 @@ pub fn read(
     source: &Source,
     records: &mut dyn Records,
 ) -> Result<()> {
-    let mut reader = input;
     let mut fields = LineFields::new(b',');
     let mut layout: Option<Layout> = None;
-    let mut folder = Folder::<Vec<(i64, Call)>>::new(FOLD_WINDOW_MS);
+    let mut folder = Folder::<(i64, Call)>::new(FOLD_WINDOW_MS);
     let mut record = csv::ByteRecord::new();
-    let mut bytes = Vec::new();
-    let mut line = 0u64;
-    loop {
-        bytes.clear();
-        if reader.read_until(b'\n', &mut bytes)? == 0 {
-            break;
-        }
-        line += 1;
-        while matches!(bytes.last(), Some(b'\n' | b'\r')) {
-            bytes.pop();
-        }
-        if bytes.is_empty() {
-            continue;
-        }
+    for_each_line(input, |line, bytes| {
         records.read();
-        fields.split(&bytes, &mut record);
+        fields.split(bytes, &mut record);
         if layout.is_none() {
             layout = Layout::detect(&record);
         }
@@ -150,25 +136,15 @@ pub fn read(
             Some(layout) => parse(&record, layout, source, line),
         };
         match parsed {
-            Err(reason) => records.reject(line, &reason, &String::from_utf8_lossy(&bytes))?,
-            Ok((call, None)) => records.call(call)?,
+            Err(reason) => records.reject(line, &reason, &String::from_utf8_lossy(bytes)),
+            Ok((call, None)) => records.call(call),
             Ok((call, Some((linkedid, sequence)))) => {
                 let at = call.ended_at.unwrap_or(call.dialed_at);
-                let (legs, existed) = folder.group(&[linkedid.as_str()], at, Vec::new);
-                legs.push((sequence, call));
-                if existed {
-                    records.folded(1);
-                }
-                for legs in folder.complete() {
-                    records.call(merge(legs))?;
-                }
+                folder.add(&[linkedid.as_str()], at, (sequence, call), records, merge)
             }
         }
-    }
-    for legs in folder.drain() {
-        records.call(merge(legs))?;
-    }
-    Ok(())
+    })?;
+    folder.finish(records, merge)
 }
 
 type Parsed = (Call, Option<(String, i64)>);

@@ -103,32 +103,20 @@ pub fn read(
     _source: &Source,
     records: &mut dyn Records,
 ) -> Result<()> {
-    let mut folder = Folder::<Vec<Contact>>::new(FOLD_WINDOW_MS);
+    let mut folder = Folder::<Contact>::new(FOLD_WINDOW_MS);
     json_values(input, |line, value, raw| {
         records.read();
-        let contact = value.and_then(|v| parse(&v));
-        match contact {
-            Err(reason) => records.reject(line, &reason, raw)?,
+        match value.and_then(|v| parse(&v)) {
+            Err(reason) => records.reject(line, &reason, raw),
             Ok((contact, initial_id)) => {
                 let at = contact.call.ended_at.unwrap_or(contact.call.dialed_at);
                 let id = contact.id.clone();
-                let (contacts, existed) =
-                    folder.group(&[id.as_str(), initial_id.as_str()], at, Vec::new);
-                contacts.push(contact);
-                if existed {
-                    records.folded(1);
-                }
-                for contacts in folder.complete() {
-                    records.call(merge(contacts))?;
-                }
+                let keys = [id.as_str(), initial_id.as_str()];
+                folder.add(&keys, at, contact, records, merge)
             }
         }
-        Ok(())
     })?;
-    for contacts in folder.drain() {
-        records.call(merge(contacts))?;
-    }
-    Ok(())
+    folder.finish(records, merge)
 }
 
 fn parse(value: &Value) -> Result<(Contact, String), String> {

@@ -10,7 +10,7 @@ use std::io::BufRead;
 
 use anyhow::Result;
 
-use super::{Rule, content_id, lookup, non_empty, seconds};
+use super::{Rule, content_id, for_each_line, lookup, non_empty, seconds};
 use crate::import::call::{Call, seconds_between};
 use crate::import::fold::Folder;
 use crate::import::time::parse_iso_local;
@@ -207,26 +207,11 @@ pub fn read(
     source: &Source,
     records: &mut dyn Records,
 ) -> Result<()> {
-    let mut reader = input;
     let mut template: Option<Template> = None;
-    let mut folder = Folder::<Vec<Call>>::new(FOLD_WINDOW_MS);
-    let mut bytes = Vec::new();
-    let mut line_no = 0u64;
-    loop {
-        bytes.clear();
-        if reader.read_until(b'\n', &mut bytes)? == 0 {
-            break;
-        }
-        line_no += 1;
-        while matches!(bytes.last(), Some(b'\n' | b'\r')) {
-            bytes.pop();
-        }
-        if bytes.is_empty() {
-            continue;
-        }
+    let mut folder = Folder::<Call>::new(FOLD_WINDOW_MS);
+    for_each_line(input, |line_no, bytes| {
         records.read();
-        let raw = String::from_utf8_lossy(&bytes).into_owned();
-        let parsed = std::str::from_utf8(&bytes)
+        let parsed = std::str::from_utf8(bytes)
             .map_err(|_| "not valid UTF-8".to_string())
             .and_then(|line| split(line).ok_or_else(|| "not a line of quoted fields".to_string()))
             .and_then(|fields| {
@@ -245,29 +230,19 @@ pub fn read(
                         fields.len(),
                         t.fields
                     )),
-                    Some(t) => parse(&fields, t, source, &bytes, line_no),
+                    Some(t) => parse(&fields, t, source, bytes, line_no),
                 }
             });
         match parsed {
-            Err(reason) => records.reject(line_no, &reason, &raw)?,
+            Err(reason) => records.reject(line_no, &reason, &String::from_utf8_lossy(bytes)),
             Ok((call, bleg)) => {
                 let uuid = call.call_id.clone();
                 let at = call.ended_at.unwrap_or(call.dialed_at);
-                let (legs, existed) = folder.group(&[uuid.as_str(), bleg.as_str()], at, Vec::new);
-                legs.push(call);
-                if existed {
-                    records.folded(1);
-                }
-                for legs in folder.complete() {
-                    records.call(merge(legs))?;
-                }
+                folder.add(&[uuid.as_str(), bleg.as_str()], at, call, records, merge)
             }
         }
-    }
-    for legs in folder.drain() {
-        records.call(merge(legs))?;
-    }
-    Ok(())
+    })?;
+    folder.finish(records, merge)
 }
 
 fn parse(

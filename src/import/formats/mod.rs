@@ -107,6 +107,29 @@ pub fn raw_text_bytes(record: &csv::ByteRecord, delimiter: u8) -> Vec<u8> {
     bytes
 }
 
+/// Calls `each` with every non-empty physical line of `input` (without its line end) and
+/// its 1-based number, for logs written one record per line.
+pub fn for_each_line(
+    mut input: Box<dyn BufRead + Send>,
+    mut each: impl FnMut(u64, &[u8]) -> Result<()>,
+) -> Result<()> {
+    let mut bytes = Vec::new();
+    let mut line = 0u64;
+    loop {
+        bytes.clear();
+        if input.read_until(b'\n', &mut bytes)? == 0 {
+            return Ok(());
+        }
+        line += 1;
+        while matches!(bytes.last(), Some(b'\n' | b'\r')) {
+            bytes.pop();
+        }
+        if !bytes.is_empty() {
+            each(line, &bytes)?;
+        }
+    }
+}
+
 /// Splits one physical line into CSV fields (RFC 4180 quoting), for logs that write one
 /// record per line (cdr_csv): a line cut off inside a quoted field then costs only itself,
 /// where a stream parser would read on into the next lines looking for the closing quote.

@@ -51,31 +51,23 @@ pub fn read(
     _source: &Source,
     records: &mut dyn Records,
 ) -> Result<()> {
-    let mut folder = Folder::<Vec<(bool, Call)>>::new(FOLD_WINDOW_MS);
+    let mut folder = Folder::<(bool, Call)>::new(FOLD_WINDOW_MS);
     let take = |line: u64,
                 call: &Value,
                 raw: &str,
                 records: &mut dyn Records,
-                folder: &mut Folder<Vec<(bool, Call)>>|
+                folder: &mut Folder<(bool, Call)>|
      -> Result<()> {
         records.read();
         match parse(call) {
-            Err(reason) => records.reject(line, &reason, raw)?,
+            Err(reason) => records.reject(line, &reason, raw),
             Ok((call, parent)) => {
                 let at = call.ended_at.unwrap_or(call.dialed_at);
                 let sid = call.call_id.clone();
                 let keys = [sid.as_str(), parent.as_deref().unwrap_or_default()];
-                let (legs, existed) = folder.group(&keys, at, Vec::new);
-                legs.push((parent.is_none(), call));
-                if existed {
-                    records.folded(1);
-                }
-                for legs in folder.complete() {
-                    records.call(merge(legs))?;
-                }
+                folder.add(&keys, at, (parent.is_none(), call), records, merge)
             }
         }
-        Ok(())
     };
     json_values(input, |line, value, raw| match value {
         Err(reason) => {
@@ -101,10 +93,7 @@ pub fn read(
         }
         Ok(call) => take(line, &call, raw, records, &mut folder),
     })?;
-    for legs in folder.drain() {
-        records.call(merge(legs))?;
-    }
-    Ok(())
+    folder.finish(records, merge)
 }
 
 fn parse(value: &Value) -> Result<(Call, Option<String>), String> {
