@@ -95,6 +95,20 @@ impl Zone {
     }
 }
 
+/// A switch's local `YYYY-MM-DD HH:MM:SS` field `name` as a UTC instant (ms); empty is
+/// `None`, anything else that is not such a time in `zone` is a reason to reject.
+pub fn switch_time(value: &str, name: &str, zone: &Zone) -> Result<Option<i64>, String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let local = parse_iso_local(value)
+        .ok_or_else(|| format!("{name} is not a time (YYYY-MM-DD HH:MM:SS): {value:?}"))?;
+    zone.utc_ms(local)
+        .map(Some)
+        .ok_or_else(|| format!("{name} {value:?} does not exist in {}", zone.name()))
+}
+
 /// `YYYY-MM-DD HH:MM:SS` (also with `T`, and with a fraction of a second), as switches
 /// write it, without going through a format string.
 pub fn parse_iso_local(text: &str) -> Option<NaiveDateTime> {

@@ -10,7 +10,7 @@ use anyhow::Result;
 use super::{LineFields, Rule, content_id, for_each_line, lookup, non_empty, seconds, text};
 use crate::import::call::Call;
 use crate::import::fold::Folder;
-use crate::import::time::parse_iso_local;
+use crate::import::time::switch_time;
 use crate::import::{Disposition, Records, Source};
 
 /// `ast_cdr_disp2str` (main/cdr.c): the whole vocabulary a CDR can carry.
@@ -161,19 +161,7 @@ fn parse(
             .transpose()
             .map(Option::flatten)
     };
-    let time = |i: usize, name: &str| -> Result<Option<i64>, String> {
-        let value = field(i)?.trim();
-        if value.is_empty() {
-            return Ok(None);
-        }
-        let local = parse_iso_local(value)
-            .ok_or_else(|| format!("{name} is not a time (YYYY-MM-DD HH:MM:SS): {value:?}"))?;
-        source
-            .zone
-            .utc_ms(local)
-            .map(Some)
-            .ok_or_else(|| format!("{name} {value:?} does not exist in {}", source.zone.name()))
-    };
+    let time = |i: usize, name: &str| switch_time(field(i)?, name, source.zone);
     let status = field(14)?.trim();
     let userfield = optional(layout.userfield)?;
     let mut disposition =

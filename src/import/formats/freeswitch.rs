@@ -13,7 +13,7 @@ use anyhow::Result;
 use super::{Rule, content_id, for_each_line, lookup, non_empty, seconds};
 use crate::import::call::{Call, seconds_between};
 use crate::import::fold::Folder;
-use crate::import::time::parse_iso_local;
+use crate::import::time::switch_time;
 use crate::import::{Disposition, Records, Source};
 
 use Disposition::*;
@@ -253,19 +253,7 @@ fn parse(
     line: u64,
 ) -> Result<(Call, String), String> {
     let field = |i: usize| fields.get(i).copied().unwrap_or_default().trim();
-    let time = |i: usize, name: &str| -> Result<Option<i64>, String> {
-        let value = field(i);
-        if value.is_empty() {
-            return Ok(None);
-        }
-        let local = parse_iso_local(value)
-            .ok_or_else(|| format!("{name} is not a time (YYYY-MM-DD HH:MM:SS): {value:?}"))?;
-        source
-            .zone
-            .utc_ms(local)
-            .map(Some)
-            .ok_or_else(|| format!("{name} {value:?} does not exist in {}", source.zone.name()))
-    };
+    let time = |i: usize, name: &str| switch_time(field(i), name, source.zone);
     let cause = field(t.cause);
     let dialed_at = time(t.start, "start_stamp")?.ok_or("no start_stamp")?;
     let answered_at = time(t.answer, "answer_stamp")?;

@@ -12,7 +12,7 @@ use anyhow::{Context, Result, bail};
 
 use super::{Rule, content_id, lookup, non_empty, raw_text, seconds};
 use crate::import::call::Call;
-use crate::import::time::parse_iso_local;
+use crate::import::time::{parse_iso_local, switch_time};
 use crate::import::{Disposition, Records, Source};
 
 use Disposition::*;
@@ -361,18 +361,7 @@ fn parse(
     let disposition = disposition(status, source.statuses)?;
     let dialed_at = match epoch("start_epoch")? {
         Some(ms) => ms,
-        None => {
-            let value = get("call_date")?;
-            let local = parse_iso_local(value).ok_or_else(|| {
-                format!("call_date is not a time (YYYY-MM-DD HH:MM:SS): {value:?}")
-            })?;
-            source.zone.utc_ms(local).ok_or_else(|| {
-                format!(
-                    "call_date {value:?} does not exist in {}",
-                    source.zone.name()
-                )
-            })?
-        }
+        None => switch_time(get("call_date")?, "call_date", source.zone)?.ok_or("no call_date")?,
     };
     let length = seconds(get("length_in_sec")?, "length_in_sec")?.unwrap_or(0.0);
     let ended_at = epoch("end_epoch")?.unwrap_or(dialed_at + (length * 1000.0) as i64);
