@@ -22,8 +22,9 @@ use self::dictionary_scan::DictionaryParquetFormat;
 use crate::location::Location;
 use crate::schema;
 
-/// The object a program writing a whole data root (`gen`) keeps there while it runs and
-/// removes when done: a root holding it was left by a killed run, and is not read.
+/// The object a program writing a data root (`gen`, `import`) keeps there while it runs
+/// and removes when done: a root holding it is being written or was left by a killed run,
+/// and is not read.
 pub const WRITE_IN_PROGRESS: &str = "_callsql_write_in_progress";
 
 /// Registers every canonical table present under `root` and returns their names.
@@ -33,8 +34,9 @@ pub async fn register_tables(ctx: &SessionContext, root: &Location) -> Result<Ve
     check_root_exists(root, store.as_ref()).await?;
     if is_being_written(root, store.as_ref()).await? {
         bail!(
-            "{root} holds the partial output of an interrupted run ({WRITE_IN_PROGRESS}); \
-             run that command again to finish it"
+            "{root} is being written by callsql gen or import, or holds the partial output \
+             of an interrupted run ({WRITE_IN_PROGRESS}); if none is running, run that \
+             command again to finish it"
         );
     }
 
