@@ -11,6 +11,7 @@ mod generator;
 mod hostile;
 mod import;
 pub mod kills;
+mod memory;
 mod queries;
 mod repl;
 mod s3;

@@ -17,7 +17,7 @@ use crate::common::constants::text_constant;
     description = "Abandoned-call rate (呼损率 / 放弃率) of a predictive dialer, in [0, 1], under one of two regulatory regimes.
 regime 'tsr' (default; US Telemarketing Sales Rule, 16 CFR 310.4(b)(4)): abandoned / live, where live = `answered` + `abandoned`. The rule's safe harbour allows at most 3% per campaign per 30-day period. NULL when a group has no live calls.
 regime 'ofcom' (UK Ofcom persistent-misuse policy, 2015 statement): with L = `answered`, AM = `voicemail` (answer machines), A = `abandoned`, the abandoned calls to live people are estimated as D = A − A·AM/(AM + L) (the fraction taken as 0 when AM + L = 0), and the rate is D / (D + L); at most 3% per campaign per 24 hours. NULL when D + L = 0.
-Other dispositions and NULLs are ignored. regime is a constant, case-insensitive; anything else is a planning error.",
+Other dispositions and NULLs are ignored. regime is a constant, case-insensitive; anything else is a planning error. The canned query abandon_compliance applies both rules over calendar days, as they are applied in practice: TSR over the 30 days ending on each day, Ofcom over each day.",
     syntax_example = "abandon_rate(disposition [, regime])",
     sql_example = r#"```sql
 > SELECT campaign_id, abandon_rate(disposition) AS tsr, abandon_rate(disposition, 'ofcom') AS ofcom
