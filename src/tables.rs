@@ -91,6 +91,28 @@ async fn register_table(
     Ok(())
 }
 
+/// Ends a run that marked `root`: after a failure every file it wrote goes (nothing
+/// half-made is left behind); then, done or cleaned up, the marker goes.
+pub fn finish_writing(
+    root: &Location,
+    store: &dyn ObjectStore,
+    runtime: &tokio::runtime::Handle,
+    failed: bool,
+    written: Vec<object_store::path::Path>,
+) -> Result<()> {
+    if failed {
+        runtime.block_on(async {
+            for path in written {
+                let _ = store.delete(&path).await;
+            }
+        });
+    }
+    runtime
+        .block_on(store.delete(&root.object_path(WRITE_IN_PROGRESS)?))
+        .with_context(|| format!("cannot finish {root}"))?;
+    Ok(())
+}
+
 /// Whether `root` holds the marker of a run that has not finished.
 pub async fn is_being_written(root: &Location, store: &dyn ObjectStore) -> Result<bool> {
     match store.head(&root.object_path(WRITE_IN_PROGRESS)?).await {

@@ -144,20 +144,14 @@ pub fn generate(
     let result = write_all(
         options, &world, &store, &runtime, progress, workers, &written,
     );
-    let marker = options.out.object_path(tables::WRITE_IN_PROGRESS)?;
-    if result.is_err() {
-        // Leave nothing half-made behind: every file of this run goes.
-        let paths = written.into_inner().unwrap_or_default();
-        runtime.block_on(async {
-            for path in paths {
-                let _ = store.delete(&path).await;
-            }
-        });
-    }
-    // Done, or cleaned up: the location no longer holds a run in progress.
-    runtime
-        .block_on(store.delete(&marker))
-        .with_context(|| format!("cannot finish {}", options.out))?;
+    let written = written.into_inner().unwrap_or_default();
+    tables::finish_writing(
+        &options.out,
+        store.as_ref(),
+        &runtime,
+        result.is_err(),
+        written,
+    )?;
     result
 }
 

@@ -38,7 +38,7 @@ pub use self::mapping::Mapping;
 use self::output::{CallFiles, Naming, REJECTS, Rejects};
 pub use self::time::Zone;
 use crate::location::Location;
-use crate::tables::WRITE_IN_PROGRESS;
+use crate::tables::{WRITE_IN_PROGRESS, finish_writing};
 
 /// The formats `import --from` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,17 +193,18 @@ pub fn import(
         written: &written,
     };
     let result = import_all(&context, &inputs).and_then(|mut summary| {
-        // Only now, with every new file complete, do the old ones go.
+        // Only now, with every new file complete, do the old ones go: files of these
+        // inputs that an earlier run wrote (all of this run's were listed after `before`).
+        let namings: Vec<Naming> = inputs
+            .iter()
+            .map(|i| Naming {
+                key: i.key(),
+                run: run.clone(),
+            })
+            .collect();
         for path in before.iter().filter(|p| {
             let name = p.filename().unwrap_or_default();
-            inputs.iter().any(|i| {
-                Naming {
-                    key: i.key(),
-                    run: run.clone(),
-                }
-                .owns(name)
-                    && !name.contains(&format!("-{run}"))
-            })
+            namings.iter().any(|n| n.owns(name))
         }) {
             runtime
                 .block_on(store.delete(path))
@@ -213,17 +214,14 @@ pub fn import(
         summary.rejects_dir = options.out.child_url(REJECTS);
         Ok(summary)
     });
-    if result.is_err() {
-        let paths = written.into_inner().unwrap_or_else(PoisonError::into_inner);
-        runtime.block_on(async {
-            for path in paths {
-                let _ = store.delete(&path).await;
-            }
-        });
-    }
-    runtime
-        .block_on(store.delete(&marker))
-        .with_context(|| format!("cannot finish {}", options.out))?;
+    let written = written.into_inner().unwrap_or_else(PoisonError::into_inner);
+    finish_writing(
+        &options.out,
+        store.as_ref(),
+        runtime,
+        result.is_err(),
+        written,
+    )?;
     result
 }
 
