@@ -10,12 +10,15 @@
 //! SELECT … WHERE trials >= $min_trials
 //! ```
 
+pub mod table_functions;
+
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::NaiveDate;
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{ParamValues, ScalarValue};
 use datafusion::prelude::{DataFrame, SessionContext};
 use serde::{Serialize, Serializer};
@@ -67,6 +70,17 @@ impl ParamType {
             "BOOLEAN" => ParamType::Boolean,
             _ => return None,
         })
+    }
+
+    /// The Arrow type of the parameter's values.
+    fn data_type(self) -> DataType {
+        match self {
+            ParamType::Bigint => DataType::Int64,
+            ParamType::Double => DataType::Float64,
+            ParamType::Varchar => DataType::Utf8,
+            ParamType::Date => DataType::Date32,
+            ParamType::Boolean => DataType::Boolean,
+        }
     }
 
     /// The typed value of `text`; `NULL` (any case) is the type's NULL.

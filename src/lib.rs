@@ -17,6 +17,7 @@ pub mod output;
 pub mod plan;
 pub mod repl;
 pub mod schema;
+pub mod serve;
 pub mod session;
 pub mod slt;
 pub mod tables;

@@ -15,7 +15,7 @@ use callsql::location::Location;
 use callsql::output::{self, Sink};
 use callsql::session::{self, LexiconMode, Options};
 use callsql::slt;
-use callsql::{canned, catalogue, repl};
+use callsql::{canned, catalogue, repl, serve};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use datafusion::sql::parser::DFParser;
@@ -97,6 +97,45 @@ enum Command {
     Functions(FunctionsArgs),
     /// The interactive prompt (also what `callsql` alone opens).
     Repl,
+    /// Serve the session over the PostgreSQL wire protocol, for BI tools, notebooks and
+    /// psql. Clients are read-only; SIGTERM or Ctrl-C lets running statements finish
+    /// (for up to 10 s) and exits 0.
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on. An address other than loopback needs a password.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:5433")]
+    listen: std::net::SocketAddr,
+    /// The user clients log in as.
+    #[arg(long, value_name = "NAME", default_value = "callsql")]
+    user: String,
+    /// File whose first line is the password clients give (SCRAM-SHA-256). Without it
+    /// (or CALLSQL_PASSWORD) any local client may connect, as any user.
+    #[arg(long, value_name = "FILE")]
+    password_file: Option<PathBuf>,
+    /// PEM certificate chain for TLS (with --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for TLS (with --tls-cert).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Connections served at once; more are turned away.
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// The longest a statement may run (e.g. 30s, 5m) unless a client sets its own
+    /// statement_timeout; unlimited when not given.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    statement_timeout: Option<std::time::Duration>,
+}
+
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    match humantime::parse_duration(text) {
+        Ok(duration) if !duration.is_zero() => Ok(duration),
+        Ok(_) => Err("must be longer than zero".to_string()),
+        Err(error) => Err(format!("expects a duration such as 30s or 5m: {error}")),
+    }
 }
 
 #[derive(clap::Args)]
@@ -300,6 +339,7 @@ async fn run(cli: Cli, reporter: Reporter) -> Result<ExitCode> {
         Some(Command::Queries) => list_queries(cli.format),
         Some(Command::Functions(args)) => list_functions(args, &options, cli.format).await,
         Some(Command::Repl) => repl::run(&options, cli.format.unwrap_or_default(), reporter).await,
+        Some(Command::Serve(args)) => serve(args, options).await,
         None => match cli.command {
             Some(sql) => execute(&sql, &options, cli.format.unwrap_or_default()).await,
             None => repl::run(&options, cli.format.unwrap_or_default(), reporter).await,
@@ -326,6 +366,59 @@ async fn execute(sql: &str, options: &Options, format: OutputFormat) -> Result<E
         output::write_results(stream, format, &mut sink, style, &progress, interrupted()).await?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(args: ServeArgs, session: Options) -> Result<ExitCode> {
+    let password = match (&args.password_file, std::env::var("CALLSQL_PASSWORD")) {
+        (Some(path), _) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read --password-file {}", path.display()))?;
+            Some(text.lines().next().unwrap_or_default().to_string())
+        }
+        (None, Ok(password)) => Some(password),
+        (None, Err(_)) => None,
+    };
+    if password.as_deref() == Some("") {
+        bail!("the password is empty (--password-file or CALLSQL_PASSWORD)");
+    }
+    if password.is_none() && !args.listen.ip().is_loopback() {
+        bail!(
+            "refusing to listen on {} without a password: give --password-file or set \
+             CALLSQL_PASSWORD, or listen on 127.0.0.1",
+            args.listen
+        );
+    }
+    let tls = match (args.tls_cert, args.tls_key) {
+        (Some(cert), Some(key)) => Some(serve::TlsFiles { cert, key }),
+        _ => None,
+    };
+    let options = serve::ServeOptions {
+        session,
+        listen: args.listen,
+        user: args.user,
+        password,
+        tls,
+        max_connections: args.max_connections as usize,
+        statement_timeout: args.statement_timeout,
+    };
+    serve::serve(options, stopped()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Completes at SIGTERM or Ctrl-C.
+async fn stopped() {
+    let terminated = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = terminated => {}
+        () = interrupted() => {}
+    }
 }
 
 /// Completes at the first Ctrl-C.

@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use callsql_udfs::Lexicon;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::memory_pool::FairSpillPool;
-use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement;
@@ -30,6 +30,10 @@ pub struct Options {
     /// Bytes that sorts, joins and aggregations may hold before they spill to disk;
     /// `None` for no limit.
     pub memory_limit: Option<usize>,
+    /// The session answers remote clients (`callsql serve`): a query may not name a file or
+    /// URL as its table (`SELECT * FROM '/etc/passwd'`), which would reach the server's
+    /// file system and network on the client's behalf.
+    pub remote_clients: bool,
 }
 
 impl Options {
@@ -45,17 +49,30 @@ impl Options {
 /// Builds a session: information_schema on, every callsql function and optimizer rule
 /// registered, and the canonical tables found under `options.data` registered by name.
 pub async fn build(options: &Options) -> Result<SessionContext> {
-    let mut config = SessionConfig::new().with_information_schema(true);
-    if let Some(partitions) = options.target_partitions {
-        config = config.with_target_partitions(partitions);
-    }
+    build_with_runtime(options, runtime(options)?).await
+}
+
+/// The runtime a session runs on: the object stores and the memory pool `options` ask
+/// for. Sessions built on one runtime share its memory limit, as `serve`'s connections do.
+pub fn runtime(options: &Options) -> Result<Arc<RuntimeEnv>> {
     let mut runtime = RuntimeEnvBuilder::new()
         .with_object_store_registry(Arc::new(EnvObjectStoreRegistry::default()));
     if let Some(limit) = options.memory_limit {
         // Fair shares: several spilling operators of one query each get their part.
         runtime = runtime.with_memory_pool(Arc::new(FairSpillPool::new(limit)));
     }
-    let runtime = runtime.build_arc()?;
+    Ok(runtime.build_arc()?)
+}
+
+/// [`build`] on a given runtime (whose memory pool replaces `options.memory_limit`).
+pub async fn build_with_runtime(
+    options: &Options,
+    runtime: Arc<RuntimeEnv>,
+) -> Result<SessionContext> {
+    let mut config = SessionConfig::new().with_information_schema(true);
+    if let Some(partitions) = options.target_partitions {
+        config = config.with_target_partitions(partitions);
+    }
     let mut builder = SessionStateBuilder::new()
         .with_config(config)
         .with_runtime_env(runtime)
@@ -72,11 +89,15 @@ pub async fn build(options: &Options) -> Result<SessionContext> {
     let mut state = builder.build();
     callsql_udfs::register_all_with(&mut state, &options.functions)
         .context("cannot register callsql functions")?;
-    // `SELECT … FROM 'file.parquet'` (or an s3:// URL) reads a file directly, as DuckDB does.
-    let ctx = SessionContext::new_with_state(state).enable_url_table();
+    let mut ctx = SessionContext::new_with_state(state);
+    if !options.remote_clients {
+        // `SELECT … FROM 'file.parquet'` (or an s3:// URL) reads a file directly, as DuckDB does.
+        ctx = ctx.enable_url_table();
+    }
     if let Some(data) = &options.data {
         tables::register_tables(&ctx, data).await?;
     }
+    crate::canned::table_functions::register(&ctx, &crate::canned::builtin()?).await?;
     Ok(ctx)
 }
 
