@@ -21,6 +21,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::prelude::SessionContext;
 use datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
@@ -81,7 +82,7 @@ pub async fn serve(options: ServeOptions, stop: impl Future<Output = ()>) -> Res
         .await
         .with_context(|| format!("cannot listen on {}", options.listen))?;
     let address = listener.local_addr()?;
-    let server = Arc::new(Server::new(options, tls)?);
+    let server = Arc::new(Server::new(options, tls).await?);
     log(&format!(
         "listening on {address} for user {} ({}{})",
         server.options.user,
@@ -140,6 +141,9 @@ pub async fn serve(options: ServeOptions, stop: impl Future<Output = ()>) -> Res
 struct Server {
     options: ServeOptions,
     runtime: Arc<RuntimeEnv>,
+    /// A session with datafusion-postgres's `pg_catalog`, whose tables (read from files
+    /// at set-up) and functions every connection's session shares.
+    pg_catalog: SessionContext,
     tls: Option<TlsAcceptor>,
     credentials: Option<Arc<auth::Credentials>>,
     /// pgwire's registry of connections, which a cancel request names.
@@ -148,9 +152,12 @@ struct Server {
 }
 
 impl Server {
-    fn new(mut options: ServeOptions, tls: Option<TlsAcceptor>) -> Result<Self> {
+    async fn new(mut options: ServeOptions, tls: Option<TlsAcceptor>) -> Result<Self> {
         options.session.remote_clients = true;
         let runtime = session::runtime(&options.session)?;
+        let pg_catalog = session::build_with_runtime(&options.session, runtime.clone()).await?;
+        setup_pg_catalog(&pg_catalog, CATALOG, EmptyContextProvider)
+            .map_err(|error| anyhow::anyhow!("cannot set up pg_catalog: {error}"))?;
         let credentials = options
             .password
             .as_deref()
@@ -158,6 +165,7 @@ impl Server {
         Ok(Server {
             options,
             runtime,
+            pg_catalog,
             tls,
             credentials,
             connections: Arc::new(ConnectionManager::new()),
@@ -183,8 +191,39 @@ impl Server {
     /// A connection's session: callsql's, plus the `pg_catalog` clients query.
     async fn session(&self) -> Result<SessionContext> {
         let ctx = session::build_with_runtime(&self.options.session, self.runtime.clone()).await?;
-        setup_pg_catalog(&ctx, CATALOG, EmptyContextProvider)
-            .map_err(|error| anyhow::anyhow!("cannot set up pg_catalog: {error}"))?;
+        let template = self.pg_catalog.state();
+        if let Some(schema) = self
+            .pg_catalog
+            .catalog(CATALOG)
+            .and_then(|catalog| catalog.schema("pg_catalog"))
+            && let Some(catalog) = ctx.catalog(CATALOG)
+        {
+            catalog.register_schema("pg_catalog", schema)?;
+        }
+        let own = ctx.state();
+        for (name, function) in template.scalar_functions() {
+            if !own.scalar_functions().contains_key(name) {
+                ctx.register_udf(function.as_ref().clone());
+            }
+        }
+        // pg_catalog's generate_series and range take PostgreSQL's int4 bounds too.
+        let canned = crate::canned::builtin()?;
+        for (name, function) in template.table_functions() {
+            if !canned.iter().any(|query| &query.name == name) {
+                ctx.register_udtf(name, function.function().clone());
+            }
+        }
+        // The type names clients cast to (`regclass`, `pg_catalog.text`, …).
+        if let Some(planner) = SessionStateBuilder::new_from_existing(template.clone())
+            .type_planner()
+            .clone()
+        {
+            let state = ctx.state_ref();
+            let existing = state.read().clone();
+            *state.write() = SessionStateBuilder::new_from_existing(existing)
+                .with_type_planner(planner)
+                .build();
+        }
         Ok(ctx)
     }
 }

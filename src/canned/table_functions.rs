@@ -17,6 +17,7 @@ use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{Result, ScalarValue, plan_datafusion_err, plan_err};
 use datafusion::logical_expr::expr::Placeholder;
+use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::{Expr, LogicalPlan};
 use datafusion::prelude::SessionContext;
 
@@ -163,23 +164,22 @@ fn default_value(query: &CannedQuery, param: &QueryParam) -> Result<ScalarValue>
     })
 }
 
-/// `plan` with each placeholder named in `values` replaced by its expression.
+/// `plan` with each placeholder named in `values` replaced by its expression. Expressions
+/// keep their names, which the nodes above refer to them by.
 fn bind(plan: LogicalPlan, values: &HashMap<String, Expr>) -> Result<LogicalPlan> {
     let bound = plan.transform_up_with_subqueries(|node| {
-        let replaced = node.map_expressions(|expr| {
-            expr.transform_up(|expr| match expr {
+        let names = NamePreserver::new(&node);
+        node.map_expressions(|expr| {
+            let name = names.save(&expr);
+            let replaced = expr.transform_up(|expr| match expr {
                 Expr::Placeholder(placeholder) => match values.get(&placeholder.id) {
                     Some(value) => Ok(Transformed::yes(value.clone())),
                     None => Ok(Transformed::no(Expr::Placeholder(placeholder))),
                 },
                 other => Ok(Transformed::no(other)),
-            })
-        })?;
-        if replaced.transformed {
-            replaced.map_data(LogicalPlan::recompute_schema)
-        } else {
-            Ok(replaced)
-        }
+            })?;
+            Ok(replaced.update_data(|expr| name.restore(expr)))
+        })
     })?;
     Ok(bound.data)
 }

@@ -15,4 +15,5 @@ mod memory;
 mod queries;
 mod repl;
 mod s3;
+mod serve;
 mod support;
