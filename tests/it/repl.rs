@@ -51,7 +51,7 @@ fn backslash_commands_describe_tables_queries_and_settings() {
         file.display()
     );
     let (status, out, err) = callsql_with_stdin(&["--data", &fixtures_arg()], &script);
-    assert!(out.contains("| agents    | 2       |"), "{out}");
+    assert!(out.contains("| agents          | 2       |"), "{out}");
     assert!(out.contains("| agent_id | Utf8"), "{out}");
     assert!(
         out.contains("kpi_overview\n    Every call KPI per campaign"),

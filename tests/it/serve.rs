@@ -149,6 +149,18 @@ fn cells(text: &str) -> Vec<Vec<String>> {
     rows
 }
 
+/// The cells of `callsql --data FIXTURES --format csv ARGS…` without its header line.
+fn cli_cells(args: &[&str]) -> Vec<Vec<String>> {
+    let data = fixtures();
+    let mut all = vec!["--data", data.to_str().unwrap(), "--format", "csv"];
+    all.extend_from_slice(args);
+    let output = callsql(&all, &[]);
+    assert!(output.status.success(), "{args:?}");
+    let text = String::from_utf8(output.stdout).unwrap();
+    let body: String = text.lines().skip(1).map(|l| format!("{l}\n")).collect();
+    cells(&body)
+}
+
 const KPI_SQL: &str = "SELECT campaign_id, count(*), connect_rate(disposition), \
     conversion_rate(disposition, outcome), aht(talk_s, hold_s, acw_s) \
     FROM calls GROUP BY campaign_id ORDER BY campaign_id";
@@ -170,22 +182,7 @@ fn psql_browses_and_queries_as_the_cli_does() {
     );
     assert!(calls.contains("is_callback,boolean"), "{calls}");
 
-    let data = fixtures();
-    let cli = callsql(
-        &[
-            "--data",
-            data.to_str().unwrap(),
-            "--format",
-            "csv",
-            "-c",
-            KPI_SQL,
-        ],
-        &[],
-    );
-    assert!(cli.status.success());
-    let cli_rows = String::from_utf8(cli.stdout).unwrap();
-    let cli_body: String = cli_rows.lines().skip(1).map(|l| format!("{l}\n")).collect();
-    assert_eq!(cells(&server.rows(KPI_SQL)), cells(&cli_body));
+    assert_eq!(cells(&server.rows(KPI_SQL)), cli_cells(&["-c", KPI_SQL]));
 
     // Lists from sensitive_hits arrive as PostgreSQL arrays.
     let hits = server.rows("SELECT sensitive_hits('保证收益，稳赚不赔')");
@@ -208,29 +205,11 @@ fn every_canned_query_runs_from_sql_with_bound_arguments() {
         assert!(count.trim().parse::<u64>().is_ok(), "{name}: {count}");
     }
     // The same numbers as `callsql run`, with an argument.
-    let data = fixtures();
-    let cli = callsql(
-        &[
-            "--data",
-            data.to_str().unwrap(),
-            "--format",
-            "csv",
-            "run",
-            "kpi_daily",
-            "--param",
-            "campaign=cmp003",
-        ],
-        &[],
-    );
-    assert!(cli.status.success());
-    let cli_body: String = String::from_utf8(cli.stdout)
-        .unwrap()
-        .lines()
-        .skip(1)
-        .map(|l| format!("{l}\n"))
-        .collect();
     let served = server.rows("SELECT * FROM kpi_daily('cmp003')");
-    assert_eq!(cells(&served), cells(&cli_body));
+    assert_eq!(
+        cells(&served),
+        cli_cells(&["run", "kpi_daily", "--param", "campaign=cmp003"])
+    );
     let wrong = server.psql("SELECT * FROM kpi_daily('cmp003', 'June')");
     let stderr = String::from_utf8_lossy(&wrong.stderr);
     assert!(
@@ -387,30 +366,9 @@ fn sixteen_clients_get_the_cli_answers() {
     const CLIENTS: usize = 16;
     const QUERIES: [&str; 3] = ["kpi_overview", "agent_performance", "hourly_connect"];
     let server = Server::start(&["--memory-limit", "256M"], &[]);
-    let data = fixtures();
     let expected: Vec<Vec<Vec<String>>> = QUERIES
         .iter()
-        .map(|name| {
-            let cli = callsql(
-                &[
-                    "--data",
-                    data.to_str().unwrap(),
-                    "--format",
-                    "csv",
-                    "run",
-                    name,
-                ],
-                &[],
-            );
-            assert!(cli.status.success());
-            let body: String = String::from_utf8(cli.stdout)
-                .unwrap()
-                .lines()
-                .skip(1)
-                .map(|l| format!("{l}\n"))
-                .collect();
-            cells(&body)
-        })
+        .map(|name| cli_cells(&["run", name]))
         .collect();
     let server = Arc::new(server);
     let expected = Arc::new(expected);
