@@ -144,6 +144,8 @@ struct Server {
     /// A session with datafusion-postgres's `pg_catalog`, whose tables (read from files
     /// at set-up) and functions every connection's session shares.
     pg_catalog: SessionContext,
+    /// The names of the canned queries' table functions.
+    canned_queries: Vec<String>,
     tls: Option<TlsAcceptor>,
     credentials: Option<Arc<auth::Credentials>>,
     /// pgwire's registry of connections, which a cancel request names.
@@ -166,6 +168,10 @@ impl Server {
             options,
             runtime,
             pg_catalog,
+            canned_queries: crate::canned::builtin()?
+                .into_iter()
+                .map(|query| query.name)
+                .collect(),
             tls,
             credentials,
             connections: Arc::new(ConnectionManager::new()),
@@ -206,10 +212,10 @@ impl Server {
                 ctx.register_udf(function.as_ref().clone());
             }
         }
-        // pg_catalog's generate_series and range take PostgreSQL's int4 bounds too.
-        let canned = crate::canned::builtin()?;
+        // pg_catalog's generate_series and range take PostgreSQL's int4 bounds too; the
+        // canned queries stay the connection's own, planned on its session.
         for (name, function) in template.table_functions() {
-            if !canned.iter().any(|query| &query.name == name) {
+            if !self.canned_queries.contains(name) {
                 ctx.register_udtf(name, function.function().clone());
             }
         }
