@@ -33,7 +33,6 @@ impl LocalStore {
 
     /// Fails unless a new file can be created beside `location`'s file.
     pub fn check_writable(&self, location: &Path) -> Result<()> {
-        static PROBES: AtomicU64 = AtomicU64::new(0);
         let path = self.inner.path_to_filesystem(location)?;
         let Some(directory) = path.parent() else {
             return Ok(());
@@ -43,22 +42,49 @@ impl LocalStore {
             source: format!("cannot write {}: {source}", path.display()).into(),
         };
         std::fs::create_dir_all(directory).map_err(refuse)?;
-        let probe = probe_path(directory, PROBES.fetch_add(1, Ordering::Relaxed));
-        OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&probe)
-            .map_err(refuse)?;
-        let _ = std::fs::remove_file(&probe);
-        Ok(())
+        probe(directory, &path).map_err(refuse)
     }
 }
 
-fn probe_path(directory: &FsPath, serial: u64) -> std::path::PathBuf {
-    directory.join(format!(
-        ".callsql-write-check-{}-{serial}",
-        std::process::id()
-    ))
+/// Creates a file in `directory` and lets it go. On Linux the file has no name (O_TMPFILE),
+/// so a process killed meanwhile leaves nothing behind; where the file system cannot make
+/// unnamed files, a named probe beside `target` is created and removed.
+fn probe(directory: &FsPath, target: &FsPath) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        match OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_TMPFILE)
+            .open(directory)
+        {
+            Ok(_) => return Ok(()),
+            Err(error)
+                if !matches!(
+                    error.raw_os_error(),
+                    Some(libc::EOPNOTSUPP | libc::EISDIR | libc::EINVAL)
+                ) =>
+            {
+                return Err(error);
+            }
+            Err(_) => {}
+        }
+    }
+    static PROBES: AtomicU64 = AtomicU64::new(0);
+    let probe = named_probe(target, PROBES.fetch_add(1, Ordering::Relaxed));
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+/// Named like object_store's staging files (`name#N`), which no reader takes for `target`.
+fn named_probe(target: &FsPath, serial: u64) -> std::path::PathBuf {
+    let mut name = target.as_os_str().to_owned();
+    name.push(format!("#check-{}-{serial}", std::process::id()));
+    name.into()
 }
 
 impl fmt::Display for LocalStore {
