@@ -11,6 +11,7 @@
 
 mod auth;
 mod connection;
+mod functions;
 mod policy;
 mod statements;
 
@@ -160,6 +161,7 @@ impl Server {
         let pg_catalog = session::build_with_runtime(&options.session, runtime.clone()).await?;
         setup_pg_catalog(&pg_catalog, CATALOG, EmptyContextProvider)
             .map_err(|error| anyhow::anyhow!("cannot set up pg_catalog: {error}"))?;
+        functions::install(&pg_catalog, CATALOG).await?;
         let credentials = options
             .password
             .as_deref()

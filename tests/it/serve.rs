@@ -182,6 +182,39 @@ fn psql_browses_and_queries_as_the_cli_does() {
     );
     assert!(calls.contains("is_callback,boolean"), "{calls}");
 
+    // `\df` lists every function of `callsql functions`, typed as a call is coerced.
+    let functions = server.rows(r"\df");
+    for line in [
+        "public,connect_rate,float8,disposition text,agg",
+        "public,wilson_lower,float8,successes float8, trials float8 [, confidence float8],func",
+        "public,sensitive_hits,text[],text text,func",
+        "public,prob_best,float8,successes float8, trials float8,window",
+    ] {
+        assert!(
+            functions.lines().any(|row| row == line),
+            "{line}: {functions}"
+        );
+    }
+    let catalogue = callsql(&["functions"], &[]);
+    let documented: Vec<&str> = std::str::from_utf8(&catalogue.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|line| {
+            line.strip_prefix("  ")?
+                .split_once('(')
+                .map(|(name, _)| name)
+        })
+        .filter(|name| !name.starts_with(' '))
+        .collect();
+    let listed: Vec<&str> = functions
+        .lines()
+        .filter_map(|row| row.split(',').nth(1))
+        .collect();
+    let mut documented_sorted = documented.clone();
+    documented_sorted.sort_unstable();
+    assert_eq!(listed, documented_sorted);
+    assert_eq!(server.rows(r"\df wilson*").lines().count(), 2);
+
     assert_eq!(cells(&server.rows(KPI_SQL)), cli_cells(&["-c", KPI_SQL]));
 
     // Lists from sensitive_hits arrive as PostgreSQL arrays.
