@@ -19,15 +19,17 @@ pub mod customer;
 pub mod dialer;
 pub mod hygiene;
 pub mod kpi;
+pub mod lifetime;
 pub mod ranking;
 
 pub use compliance::Lexicon;
 
 /// The documentation sections of the catalogue, in the order the catalogue lists them.
 /// Every function of this crate documents itself under one of them.
-pub const DOC_SECTIONS: [&str; 6] = [
+pub const DOC_SECTIONS: [&str; 7] = [
     "Call KPIs",
     "Customer value",
+    "Customer lifetime",
     "Script ranking",
     "Dialer and workforce",
     "Lead hygiene",
@@ -49,12 +51,15 @@ pub fn all_scalar_functions(config: &Config) -> Vec<Arc<ScalarUDF>> {
     functions.extend(dialer::scalar_functions());
     functions.extend(hygiene::scalar_functions());
     functions.extend(compliance::scalar_functions(&config.lexicon));
+    functions.extend(lifetime::scalar_functions());
     functions
 }
 
 /// Every aggregate function of the catalogue.
 pub fn all_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
-    kpi::functions()
+    let mut functions = kpi::functions();
+    functions.extend(lifetime::aggregate_functions());
+    functions
 }
 
 /// Every window function of the catalogue.

@@ -451,7 +451,7 @@ impl Shape {
 /// Every shape tuple of every arity up to `function.max_arity` that its signature takes.
 fn accepted_shapes(function: &Function) -> Vec<Vec<Shape>> {
     let mut accepted = Vec::new();
-    for arity in 1..=function.max_arity.clamp(1, 7) {
+    for arity in 1..=function.max_arity.clamp(1, 8) {
         let combinations = SHAPES.len().pow(arity as u32);
         for code in 0..combinations {
             let shapes: Vec<Shape> = (0..arity)
