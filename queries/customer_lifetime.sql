@@ -75,6 +75,8 @@ steps AS (
             ) / power(1 + $discount, k.value * $horizon / $periods)
         ) AS discounted_purchases
     FROM scored c CROSS JOIN (SELECT unnest(range(1, $periods + 1)) AS value) k
+    -- Without a discount the sum telescopes to E[Y(horizon)]: no steps are computed.
+    WHERE $discount <> 0
     GROUP BY c.customer_id
 )
 SELECT
@@ -87,7 +89,9 @@ SELECT
     1 - c.p_alive AS churn_risk,
     c.expected_purchases,
     c.expected_value,
-    c.expected_value * d.discounted_purchases AS clv,
+    c.expected_value
+        * CASE WHEN $discount = 0 THEN c.expected_purchases ELSE d.discounted_purchases END
+        AS clv,
     c.r, c.alpha, c.a, c.b, c.p, c.q, c.v
-FROM scored c JOIN steps d ON d.customer_id = c.customer_id
+FROM scored c LEFT JOIN steps d ON d.customer_id = c.customer_id
 ORDER BY c.customer_id;

@@ -1,8 +1,10 @@
-//! ln ₂F₁(a, b; c; z) for 0 ≤ z < 1 by its power series, summed in log space so that the
-//! large frequencies of heavy buyers neither overflow nor lose the small terms.
+//! ln ₂F₁(a, b; c; z) for 0 ≤ z < 1 by its power series, rescaled as it grows so that the
+//! large frequencies of heavy buyers do not overflow.
 
 /// Terms summed at most before the series is declared not to converge.
 const MAX_TERMS: usize = 1_000_000;
+/// Where a partial sum is rescaled, far below f64's overflow at 1.8e308.
+const RESCALE: f64 = 1e250;
 
 /// ln ₂F₁(a, b; c; z) for a, b, c > 0 and 0 ≤ z < 1, where every term of the series is
 /// positive; `None` outside that domain or when 10⁶ terms do not reach a relative 1e-16.
@@ -13,24 +15,25 @@ pub(crate) fn ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Option<f64> {
     if z == 0.0 {
         return Some(0.0);
     }
-    let ln_z = z.ln();
-    // Σ exp(ln_term) as exp(scale) · sum, rescaled whenever a term outgrows the scale.
-    let (mut scale, mut sum, mut ln_term) = (0.0f64, 1.0f64, 0.0f64);
+    // Σ term as exp(scale) · sum, with term and sum divided by RESCALE whenever the term
+    // outgrows it: plain products per term, logarithms only when rescaling.
+    let (mut scale, mut sum, mut term) = (0.0f64, 1.0f64, 1.0f64);
     for j in 0..MAX_TERMS {
         let j = j as f64;
-        ln_term += ((a + j) * (b + j) / ((c + j) * (j + 1.0))).ln() + ln_z;
-        if ln_term > scale {
-            sum = sum * (scale - ln_term).exp() + 1.0;
-            scale = ln_term;
-        } else {
-            let term = (ln_term - scale).exp();
-            sum += term;
-            // Past the peak the terms fall at least geometrically (ratio → z), so the
-            // rest is below term · 1/(1 − ratio).
-            let ratio = (a + j + 1.0) * (b + j + 1.0) / ((c + j + 1.0) * (j + 2.0)) * z;
-            if ratio < 1.0 && term / (1.0 - ratio) < sum * 1e-16 {
-                return Some(scale + sum.ln());
-            }
+        let ratio = (a + j) * (b + j) / ((c + j) * (j + 1.0)) * z;
+        term *= ratio;
+        sum += term;
+        if term > RESCALE {
+            term /= RESCALE;
+            sum /= RESCALE;
+            scale += RESCALE.ln();
+        }
+        // The ratios tend to z; once below 1 they stay below max(next ratio, z), so the
+        // rest is below term · q / (1 − q).
+        let next = (a + j + 1.0) * (b + j + 1.0) / ((c + j + 1.0) * (j + 2.0)) * z;
+        let bound = next.max(z);
+        if next < 1.0 && ratio < 1.0 && term * bound / (1.0 - bound) < sum * 1e-16 {
+            return Some(scale + sum.ln());
         }
     }
     None
