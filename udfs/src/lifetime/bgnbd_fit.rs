@@ -72,24 +72,9 @@ impl Model for BgNbdFit {
             return None;
         };
         let model = BgNbd::new(r, alpha, a, b)?;
-        let mut total = 0.0;
-        let mut current: Option<(f64, _)> = None;
-        for ([x, t_x, age], customers) in &sample.rows {
-            let terms = match current {
-                Some((frequency, terms)) if frequency == *x => terms,
-                _ => {
-                    let terms = model.frequency_terms(*x);
-                    current = Some((*x, terms));
-                    terms
-                }
-            };
-            let customer = Customer {
-                x: *x,
-                t_x: *t_x,
-                age: *age,
-            };
-            total += customers * model.log_likelihood(&customer, &terms);
-        }
-        Some(total)
+        Some(sample.weighted_sum(
+            |x| model.frequency_terms(x),
+            |&[x, t_x, age], terms| model.log_likelihood(&Customer { x, t_x, age }, &terms),
+        ))
     }
 }

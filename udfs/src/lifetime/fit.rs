@@ -45,6 +45,30 @@ pub(crate) struct Sample {
 }
 
 impl Sample {
+    /// Σ customers · `row(summary, terms)` over the sample, with `terms` computed once per
+    /// distinct frequency (the first value), which rows of one frequency share.
+    pub(crate) fn weighted_sum<T: Copy>(
+        &self,
+        terms: impl Fn(f64) -> T,
+        row: impl Fn(&Summary, T) -> f64,
+    ) -> f64 {
+        let mut total = 0.0;
+        let mut current: Option<(f64, T)> = None;
+        for (summary, customers) in &self.rows {
+            let frequency = summary[0];
+            let shared = match current {
+                Some((seen, shared)) if seen == frequency => shared,
+                _ => {
+                    let shared = terms(frequency);
+                    current = Some((frequency, shared));
+                    shared
+                }
+            };
+            total += customers * row(summary, shared);
+        }
+        total
+    }
+
     /// The weighted mean of each summary value.
     pub(crate) fn means(&self) -> Summary {
         let mut means = [0.0; 3];

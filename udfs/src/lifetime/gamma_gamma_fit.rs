@@ -65,19 +65,9 @@ impl Model for GammaGammaFit {
             return None;
         };
         let model = GammaGamma::new(p, q, v)?;
-        let mut total = 0.0;
-        let mut current: Option<(f64, f64)> = None;
-        for ([x, mean_value, _], customers) in &sample.rows {
-            let terms = match current {
-                Some((frequency, terms)) if frequency == *x => terms,
-                _ => {
-                    let terms = model.frequency_terms(*x);
-                    current = Some((*x, terms));
-                    terms
-                }
-            };
-            total += customers * model.log_likelihood(*x, *mean_value, terms);
-        }
-        Some(total)
+        Some(sample.weighted_sum(
+            |x| model.frequency_terms(x),
+            |&[x, mean_value, _], terms| model.log_likelihood(x, mean_value, terms),
+        ))
     }
 }
