@@ -118,8 +118,8 @@ async fn collect(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>> {
 async fn type_names(ctx: &SessionContext) -> Result<HashMap<i64, String>> {
     let mut names = HashMap::new();
     for batch in collect(ctx, "SELECT oid, typname FROM pg_catalog.pg_type").await? {
-        let oids = int64_column(&batch, 0)?;
-        let typnames = string_column(&batch, 1)?;
+        let oids = int64_column(&batch, "oid")?;
+        let typnames = string_column(&batch, "typname")?;
         for row in 0..batch.num_rows() {
             names.insert(oids.value(row), typnames.value(row).to_string());
         }
@@ -137,15 +137,15 @@ async fn public_namespace(ctx: &SessionContext) -> Result<i64> {
         .iter()
         .find(|batch| batch.num_rows() > 0)
         .ok_or_else(|| anyhow!("cannot set up pg_proc: pg_namespace has no public"))?;
-    Ok(int64_column(batch, 0)?.value(0))
+    Ok(int64_column(batch, "oid")?.value(0))
 }
 
-fn int64_column(batch: &RecordBatch, index: usize) -> Result<Int64Array> {
-    Ok(as_int64_array(&cast(batch.column(index), &DataType::Int64)?)?.clone())
+fn int64_column(batch: &RecordBatch, name: &str) -> Result<Int64Array> {
+    Ok(as_int64_array(&cast(&column(batch, name)?, &DataType::Int64)?)?.clone())
 }
 
-fn string_column(batch: &RecordBatch, index: usize) -> Result<StringArray> {
-    Ok(as_string_array(&cast(batch.column(index), &DataType::Utf8)?)?.clone())
+fn string_column(batch: &RecordBatch, name: &str) -> Result<StringArray> {
+    Ok(as_string_array(&cast(&column(batch, name)?, &DataType::Utf8)?)?.clone())
 }
 
 fn column(batch: &RecordBatch, name: &str) -> Result<ArrayRef> {
@@ -161,17 +161,13 @@ fn describe_static_rows(
     type_names: &HashMap<i64, String>,
     described: &mut HashMap<i64, Described>,
 ) -> Result<()> {
-    let int64 = |name| -> Result<Int64Array> {
-        Ok(as_int64_array(&cast(&column(batch, name)?, &DataType::Int64)?)?.clone())
-    };
-    let string = |name| -> Result<StringArray> {
-        Ok(as_string_array(&cast(&column(batch, name)?, &DataType::Utf8)?)?.clone())
-    };
-    let (oids, result_types, argument_types, argument_names) = (
-        int64("oid")?,
-        int64("prorettype")?,
-        string("proargtypes")?,
-        string("proargnames")?,
+    let (oids, result_types) = (
+        int64_column(batch, "oid")?,
+        int64_column(batch, "prorettype")?,
+    );
+    let (argument_types, argument_names) = (
+        string_column(batch, "proargtypes")?,
+        string_column(batch, "proargnames")?,
     );
     let returns_set = column(batch, "proretset")?;
     let returns_set = as_boolean_array(&returns_set)?;

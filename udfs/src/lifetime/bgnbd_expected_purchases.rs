@@ -5,7 +5,7 @@ use datafusion::common::Result;
 use datafusion::logical_expr::Documentation;
 use datafusion_macros::user_doc;
 
-use super::bgnbd::{BgNbd, Customer};
+use super::scored_customer;
 use crate::common::args::{ArgKind, Param};
 use crate::common::numeric::NumericFunction;
 
@@ -72,12 +72,10 @@ impl NumericFunction for BgNbdExpectedPurchases {
     }
 
     fn evaluate(&self, args: &[f64]) -> Result<Option<f64>> {
-        let &[t, x, t_x, age, r, alpha, a, b] = args else {
+        let Some((&t, rest)) = args.split_first() else {
             return Ok(None);
         };
-        let (Some(customer), Some(model)) =
-            (Customer::new(x, t_x, age), BgNbd::new(r, alpha, a, b))
-        else {
+        let Some((customer, model)) = scored_customer(rest) else {
             return Ok(None);
         };
         if !(t.is_finite() && t >= 0.0) {

@@ -5,8 +5,7 @@ use datafusion::common::Result;
 use datafusion::logical_expr::Documentation;
 use datafusion_macros::user_doc;
 
-use super::BGNBD_SCORE;
-use super::bgnbd::{BgNbd, Customer};
+use super::{BGNBD_SCORE, scored_customer};
 use crate::common::args::Param;
 use crate::common::numeric::NumericFunction;
 
@@ -58,12 +57,7 @@ impl NumericFunction for BgNbdPAlive {
     }
 
     fn evaluate(&self, args: &[f64]) -> Result<Option<f64>> {
-        let &[x, t_x, age, r, alpha, a, b] = args else {
-            return Ok(None);
-        };
-        let (Some(customer), Some(model)) =
-            (Customer::new(x, t_x, age), BgNbd::new(r, alpha, a, b))
-        else {
+        let Some((customer, model)) = scored_customer(args) else {
             return Ok(None);
         };
         Ok(Some(model.p_alive(&customer)))

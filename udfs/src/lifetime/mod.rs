@@ -41,6 +41,18 @@ const BGNBD_SCORE: &[Param] = &[
     Param::column("b", ArgKind::Number),
 ];
 
+/// The customer and the model of a score's (frequency, recency, age, r, alpha, a, b), if
+/// both are possible.
+fn scored_customer(args: &[f64]) -> Option<(bgnbd::Customer, bgnbd::BgNbd)> {
+    let &[x, t_x, age, r, alpha, a, b] = args else {
+        return None;
+    };
+    Some((
+        bgnbd::Customer::new(x, t_x, age)?,
+        bgnbd::BgNbd::new(r, alpha, a, b)?,
+    ))
+}
+
 /// A customer's repeat purchases and their mean value, as the spend fit takes them.
 const SPEND: &[Param] = &[
     Param::column("frequency", ArgKind::Number),
