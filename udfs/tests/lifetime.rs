@@ -291,3 +291,33 @@ async fn bad_rows_are_counted_and_nulls_ignored() {
             .any(|(name, value)| name == "r" && value.is_none())
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 24, failure_persistence: None, ..Default::default() })]
+
+    /// The fits merge partial states exactly: any split into partitions gives the single
+    /// pass's result, bit for bit (the state is a set of distinct summaries, sorted
+    /// before the search).
+    #[test]
+    fn merged_partial_states_equal_one_pass(
+        seed in 0u64..1_000_000,
+        partitions in 2usize..9,
+        r in 0.2f64..2.0,
+        alpha in 1.0f64..20.0,
+        a in 0.3f64..2.0,
+        b in 0.5f64..5.0,
+    ) {
+        let mut customers = simulate(400, [r, alpha, a, b], seed);
+        // A spend column: one mean per customer, the same whatever the split.
+        let spend = customers[0].1.iter().enumerate().map(|(i, x)| 10.0 + (i % 37) as f64 * x).collect();
+        customers.push(("m", spend));
+        let sql = "SELECT bgnbd_fit(x, t_x, age), gamma_gamma_fit(x, m) FROM customers";
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let (whole, split) = runtime.block_on(async {
+            let whole = session(&customers, 1).await.sql(sql).await.unwrap().collect().await.unwrap();
+            let split = session(&customers, partitions).await.sql(sql).await.unwrap().collect().await.unwrap();
+            (whole, split)
+        });
+        proptest::prop_assert_eq!(whole, split);
+    }
+}

@@ -12,7 +12,7 @@ use crate::common::args::Param;
     doc_section(label = "Customer lifetime"),
     description = "Fits the BG/NBD model (Fader, Hardie & Lee 2005, \"Counting Your Customers the Easy Way\") to one row per customer by maximum likelihood and returns the struct {r, alpha, a, b, log_likelihood, customers, skipped, converged}.
 While alive a customer buys as a Poisson process whose rate is Gamma(r, alpha) across customers, and after each purchase drops out with a probability that is Beta(a, b) across customers. frequency, recency and age are counted from each customer's first purchase in one unit of your choice (days or weeks): alpha is in that unit, r, a and b are not.
-The log-likelihood is the paper's equation (6), in log space; it is maximised over the logarithms of the parameters with argmin's Nelder–Mead, restarted from the best point until a restart no longer moves, so the result is deterministic and does not depend on row order or parallelism. converged is false (and the parameters and log_likelihood NULL) when the search does not settle or there are no customers.
+The log-likelihood is the paper's equation (6), in log space; it is maximised over the logarithms of the parameters with argmin's BFGS on its analytic gradient (and with Nelder–Mead from the best point found where BFGS cannot settle), so the result is deterministic and does not depend on row order or parallelism. converged is false (and the parameters and log_likelihood NULL) when the search does not settle or there are no customers.
 Rows with a NULL are ignored; rows that cannot be a customer (frequency negative or not whole, recency < 0 or > age, a value not finite) are skipped and counted in skipped. The state is the distinct (frequency, recency, age) triples with their counts, so it is as large as the number of distinct summaries, not of customers.",
     syntax_example = "bgnbd_fit(frequency, recency, age)",
     sql_example = r#"```sql
@@ -67,14 +67,19 @@ impl Model for BgNbdFit {
         vec![1.0, alpha, 1.0, 1.0]
     }
 
-    fn log_likelihood(&self, sample: &Sample, parameters: &[f64]) -> Option<f64> {
+    fn log_likelihood(&self, sample: &Sample, parameters: &[f64]) -> Option<Vec<f64>> {
         let &[r, alpha, a, b] = parameters else {
             return None;
         };
         let model = BgNbd::new(r, alpha, a, b)?;
-        Some(sample.weighted_sum(
+        let sums = sample.weighted_sum(
             |x| model.frequency_terms(x),
-            |&[x, t_x, age], terms| model.log_likelihood(&Customer { x, t_x, age }, &terms),
-        ))
+            |&[x, t_x, age], terms| {
+                let (value, [dr, dalpha, da, db]) =
+                    model.log_likelihood(&Customer { x, t_x, age }, terms);
+                [value, dr, dalpha, da, db]
+            },
+        );
+        Some(sums.to_vec())
     }
 }

@@ -1,15 +1,19 @@
 //! The kernel behind the fitting aggregates (`bgnbd_fit`, `gamma_gamma_fit`): the state is
 //! the set of distinct customer summaries with how many customers share each (mergeable as
 //! lists, memory-accounted), and evaluating maximises the model's log-likelihood over it
-//! with argmin's Nelder–Mead in log-parameter space, deterministically.
+//! in log-parameter space with argmin's BFGS on the models' analytic gradients (Nelder–Mead
+//! where BFGS cannot settle), deterministically.
 
+use std::cell::RefCell;
 use std::fmt::Debug;
 use std::hash::Hash;
 use std::mem::size_of;
 use std::sync::Arc;
 
-use argmin::core::{CostFunction, Executor, State, TerminationReason, TerminationStatus};
+use argmin::core::{CostFunction, Executor, Gradient, State, TerminationReason, TerminationStatus};
+use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::neldermead::NelderMead;
+use argmin::solver::quasinewton::BFGS;
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, ListArray, StructArray,
 };
@@ -45,26 +49,26 @@ pub(crate) struct Sample {
 }
 
 impl Sample {
-    /// Σ customers · `row(summary, terms)` over the sample, with `terms` computed once per
-    /// distinct frequency (the first value), which rows of one frequency share.
-    pub(crate) fn weighted_sum<T: Copy>(
+    /// Σ customers · `row(summary, terms)` over the sample, element by element, with
+    /// `terms` computed once per distinct frequency (the first value), which rows of one
+    /// frequency share.
+    pub(crate) fn weighted_sum<T, const N: usize>(
         &self,
         terms: impl Fn(f64) -> T,
-        row: impl Fn(&Summary, T) -> f64,
-    ) -> f64 {
-        let mut total = 0.0;
+        row: impl Fn(&Summary, &T) -> [f64; N],
+    ) -> [f64; N] {
+        let mut total = [0.0; N];
         let mut current: Option<(f64, T)> = None;
         for (summary, customers) in &self.rows {
             let frequency = summary[0];
-            let shared = match current {
-                Some((seen, shared)) if seen == frequency => shared,
-                _ => {
-                    let shared = terms(frequency);
-                    current = Some((frequency, shared));
-                    shared
+            if current.as_ref().is_none_or(|(seen, _)| *seen != frequency) {
+                current = Some((frequency, terms(frequency)));
+            }
+            if let Some((_, shared)) = &current {
+                for (sum, value) in total.iter_mut().zip(row(summary, shared)) {
+                    *sum += customers * value;
                 }
-            };
-            total += customers * row(summary, shared);
+            }
         }
         total
     }
@@ -91,8 +95,9 @@ pub(crate) trait Model: Debug + PartialEq + Eq + Hash + Send + Sync + 'static {
     fn row(&self, values: Summary) -> Row;
     /// Where the search starts, on the parameters' own scale.
     fn start(&self, sample: &Sample) -> Vec<f64>;
-    /// The total log-likelihood of `sample`; `None` for parameters the model refuses.
-    fn log_likelihood(&self, sample: &Sample, parameters: &[f64]) -> Option<f64>;
+    /// The total log-likelihood of `sample` followed by its gradient with respect to the
+    /// parameters; `None` for parameters the model refuses.
+    fn log_likelihood(&self, sample: &Sample, parameters: &[f64]) -> Option<Vec<f64>>;
 }
 
 /// The SQL aggregate of a model fit.
@@ -361,45 +366,169 @@ pub(crate) struct Fitted {
 }
 
 /// −(mean log-likelihood) over log-parameters: unconstrained, and of the same scale
-/// whatever the number of customers.
+/// whatever the number of customers. The last evaluation is kept, as the line search asks
+/// for the cost and the gradient at the same points and one pass computes both.
 struct Objective<'a, M> {
     model: &'a M,
     sample: &'a Sample,
+    last: RefCell<Option<Evaluation>>,
+}
+
+/// The cost and its gradient at one point of the search.
+struct Evaluation {
+    at: Vec<f64>,
+    cost: f64,
+    gradient: Vec<f64>,
 }
 
 /// Log-parameters beyond ±LOG_BOUND (e^40 ≈ 2·10¹⁷) are out of the search.
 const LOG_BOUND: f64 = 40.0;
+
+impl<'a, M: Model> Objective<'a, M> {
+    fn new(model: &'a M, sample: &'a Sample) -> Self {
+        Objective {
+            model,
+            sample,
+            last: RefCell::new(None),
+        }
+    }
+
+    /// The cost and its gradient at `logs`; an infinite cost (and no gradient) outside the
+    /// search or where the model refuses the parameters.
+    fn evaluate(&self, logs: &[f64]) -> (f64, Vec<f64>) {
+        if let Some(last) = self.last.borrow().as_ref()
+            && last.at.as_slice() == logs
+        {
+            return (last.cost, last.gradient.clone());
+        }
+        let outside = (f64::INFINITY, vec![f64::NAN; logs.len()]);
+        let evaluation = if logs.iter().any(|l| !l.is_finite() || l.abs() > LOG_BOUND) {
+            outside
+        } else {
+            let parameters: Vec<f64> = logs.iter().map(|l| l.exp()).collect();
+            match self.model.log_likelihood(self.sample, &parameters) {
+                Some(sums) if sums.iter().all(|v| v.is_finite()) => {
+                    let n = self.sample.customers;
+                    let gradient = sums
+                        .iter()
+                        .skip(1)
+                        .zip(&parameters)
+                        .map(|(d, parameter)| -d * parameter / n)
+                        .collect();
+                    (-sums.first().copied().unwrap_or(f64::NAN) / n, gradient)
+                }
+                _ => outside,
+            }
+        };
+        *self.last.borrow_mut() = Some(Evaluation {
+            at: logs.to_vec(),
+            cost: evaluation.0,
+            gradient: evaluation.1.clone(),
+        });
+        evaluation
+    }
+}
 
 impl<M: Model> CostFunction for Objective<'_, M> {
     type Param = Vec<f64>;
     type Output = f64;
 
     fn cost(&self, logs: &Vec<f64>) -> std::result::Result<f64, argmin::core::Error> {
-        if logs.iter().any(|l| !l.is_finite() || l.abs() > LOG_BOUND) {
-            return Ok(f64::INFINITY);
-        }
-        let parameters: Vec<f64> = logs.iter().map(|l| l.exp()).collect();
-        Ok(match self.model.log_likelihood(self.sample, &parameters) {
-            Some(ll) if ll.is_finite() => -ll / self.sample.customers,
-            _ => f64::INFINITY,
-        })
+        Ok(self.evaluate(logs).0)
     }
 }
 
-/// Nelder–Mead runs: each from the best point so far with a fresh simplex, until one
-/// barely moves (restarting guards against a simplex that collapsed early).
+impl<M: Model> Gradient for Objective<'_, M> {
+    type Param = Vec<f64>;
+    type Gradient = Vec<f64>;
+
+    fn gradient(&self, logs: &Vec<f64>) -> std::result::Result<Vec<f64>, argmin::core::Error> {
+        Ok(self.evaluate(logs).1)
+    }
+}
+
+/// BFGS stops when the gradient's norm is below this; a fit counts as converged when it
+/// ends within CONVERGED_GRADIENT (in mean log-likelihood per unit of log-parameter).
+const BFGS_GRADIENT_TOLERANCE: f64 = 1e-10;
+const CONVERGED_GRADIENT: f64 = 1e-6;
+const BFGS_ITERATIONS: u64 = 500;
+
+/// Nelder–Mead runs, where BFGS fails (a likelihood flat or unbounded in some direction):
+/// each from the best point so far with a fresh simplex, until one barely moves
+/// (restarting guards against a simplex that collapsed early).
 const RUNS: usize = 3;
 const ITERATIONS_PER_RUN: u64 = 1000;
 const SIMPLEX_STEP: f64 = 0.5;
 const TOLERANCE: f64 = 1e-12;
 
+/// Maximises the likelihood: BFGS with the model's analytic gradient (tens of passes
+/// over the sample), and Nelder–Mead from the best point found when BFGS does not end at
+/// a stationary point.
 pub(crate) fn fit<M: Model>(model: &M, sample: &Sample) -> Result<Option<Fitted>> {
-    let objective = Objective { model, sample };
-    let mut best: Vec<f64> = model.start(sample).iter().map(|v| v.ln()).collect();
-    let mut best_cost = objective.cost(&best).unwrap_or(f64::INFINITY);
-    if !best_cost.is_finite() {
+    let start: Vec<f64> = model.start(sample).iter().map(|v| v.ln()).collect();
+    let objective = Objective::new(model, sample);
+    let start_cost = objective.evaluate(&start).0;
+    if !start_cost.is_finite() {
         return Ok(None);
     }
+    let (best, best_cost) = match quasi_newton(model, sample, &start) {
+        Some((point, cost, gradient_norm)) if gradient_norm < CONVERGED_GRADIENT => {
+            return Ok(Some(Fitted {
+                parameters: point.iter().map(|l| l.exp()).collect(),
+                log_likelihood: -cost * sample.customers,
+                converged: true,
+            }));
+        }
+        Some((point, cost, _)) if cost < start_cost => (point, cost),
+        _ => (start, start_cost),
+    };
+    simplex_search(model, sample, best, best_cost)
+}
+
+/// BFGS with a Moré–Thuente line search from `start`: the best point, its cost and the
+/// norm of the gradient there; `None` when the search fails (it met a point where the
+/// likelihood is not finite).
+fn quasi_newton<M: Model>(
+    model: &M,
+    sample: &Sample,
+    start: &[f64],
+) -> Option<(Vec<f64>, f64, f64)> {
+    let dimension = start.len();
+    let identity: Vec<Vec<f64>> = (0..dimension)
+        .map(|i| {
+            (0..dimension)
+                .map(|j| if i == j { 1.0 } else { 0.0 })
+                .collect()
+        })
+        .collect();
+    let solver = BFGS::new(MoreThuenteLineSearch::new())
+        .with_tolerance_grad(BFGS_GRADIENT_TOLERANCE)
+        .ok()?
+        .with_tolerance_cost(0.0)
+        .ok()?;
+    let result = Executor::new(Objective::new(model, sample), solver)
+        .configure(|state| {
+            state
+                .param(start.to_vec())
+                .inv_hessian(identity)
+                .max_iters(BFGS_ITERATIONS)
+        })
+        .run()
+        .ok()?;
+    let state = result.state();
+    let point = state.get_best_param()?.clone();
+    let (cost, gradient) = Objective::new(model, sample).evaluate(&point);
+    let norm = gradient.iter().map(|g| g * g).sum::<f64>().sqrt();
+    (cost.is_finite() && norm.is_finite()).then_some((point, cost, norm))
+}
+
+/// Nelder–Mead restarts from `best`.
+fn simplex_search<M: Model>(
+    model: &M,
+    sample: &Sample,
+    mut best: Vec<f64>,
+    mut best_cost: f64,
+) -> Result<Option<Fitted>> {
     let mut converged = false;
     for _ in 0..RUNS {
         let mut simplex = vec![best.clone()];
@@ -413,7 +542,7 @@ pub(crate) fn fit<M: Model>(model: &M, sample: &Sample) -> Result<Option<Fitted>
         let solver = NelderMead::new(simplex)
             .with_sd_tolerance(TOLERANCE)
             .map_err(|e| exec_datafusion_err!("{}: {e}", model.name()))?;
-        let result = Executor::new(Objective { model, sample }, solver)
+        let result = Executor::new(Objective::new(model, sample), solver)
             .configure(|state| state.max_iters(ITERATIONS_PER_RUN))
             .run()
             .map_err(|e| exec_datafusion_err!("{}: {e}", model.name()))?;

@@ -3,7 +3,7 @@
 //! purchase values are Gamma(p, ν) with ν ~ Gamma(q, γ) across customers, independent of
 //! how often they buy. A customer is summarised by x purchases of mean value m̄.
 
-use statrs::function::gamma::ln_gamma;
+use statrs::function::gamma::{digamma, ln_gamma};
 
 /// The model's parameters p, q and γ (`v`, in units of money).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -22,18 +22,40 @@ impl GammaGamma {
             .then_some(GammaGamma { p, q, v })
     }
 
-    /// The parts of the log-likelihood that depend on x only.
-    pub(crate) fn frequency_terms(&self, x: f64) -> f64 {
+    /// The parts of the log-likelihood and its gradient that depend on x only.
+    pub(crate) fn frequency_terms(&self, x: f64) -> FrequencyTerms {
         let GammaGamma { p, q, v } = *self;
         let px = p * x;
-        ln_gamma(px + q) - ln_gamma(px) - ln_gamma(q) + q * v.ln() + px * x.ln()
+        let shared = digamma(px + q);
+        FrequencyTerms {
+            gammas: ln_gamma(px + q) - ln_gamma(px) - ln_gamma(q) + q * v.ln() + px * x.ln(),
+            gammas_gradient: [
+                x * (shared - digamma(px) + x.ln()),
+                shared - digamma(q) + v.ln(),
+                q / v,
+            ],
+        }
     }
 
     /// ln f(m̄ | p, q, γ; x), Fader & Hardie (2013) equation (4): the density of the mean
-    /// of x purchases.
-    pub(crate) fn log_likelihood(&self, x: f64, mean_value: f64, terms: f64) -> f64 {
+    /// of x purchases, and its gradient with respect to (p, q, γ).
+    pub(crate) fn log_likelihood(
+        &self,
+        x: f64,
+        mean_value: f64,
+        terms: &FrequencyTerms,
+    ) -> (f64, [f64; 3]) {
         let px = self.p * x;
-        terms + (px - 1.0) * mean_value.ln() - (px + self.q) * (self.v + x * mean_value).ln()
+        let total = self.v + x * mean_value;
+        let (ln_mean, ln_total) = (mean_value.ln(), total.ln());
+        let value = terms.gammas + (px - 1.0) * ln_mean - (px + self.q) * ln_total;
+        let [dp, dq, dv] = terms.gammas_gradient;
+        let gradient = [
+            dp + x * (ln_mean - ln_total),
+            dq - ln_total,
+            dv - (px + self.q) / total,
+        ];
+        (value, gradient)
     }
 
     /// E[M | x, m̄] = p(γ + x m̄) / (p x + q − 1), the expected value of a future purchase;
@@ -46,6 +68,14 @@ impl GammaGamma {
         }
         Some(p * (v + x * mean_value) / (p * x + q - 1.0))
     }
+}
+
+/// The parts of a customer's log-likelihood shared by one frequency: the Gamma-function
+/// terms and their gradient.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FrequencyTerms {
+    gammas: f64,
+    gammas_gradient: [f64; 3],
 }
 
 /// A customer the model can describe: x ≥ 1 whole purchases of a positive, finite mean.
@@ -92,9 +122,32 @@ mod tests {
             let terms = model.frequency_terms(x);
             let step = 0.01;
             let total: f64 = (1..200_000)
-                .map(|i| (model.log_likelihood(x, f64::from(i) * step, terms)).exp() * step)
+                .map(|i| model.log_likelihood(x, f64::from(i) * step, &terms).0.exp() * step)
                 .sum();
             assert!((total - 1.0).abs() < 1e-3, "x = {x}: {total}");
+        }
+    }
+
+    #[test]
+    fn the_gradient_matches_finite_differences() {
+        let parameters = [6.25, 3.74, 15.44];
+        let at = |p: [f64; 3], x: f64, mean_value: f64| {
+            let model = GammaGamma::new(p[0], p[1], p[2]).unwrap();
+            model.log_likelihood(x, mean_value, &model.frequency_terms(x))
+        };
+        for (x, mean_value) in [(1.0, 12.5), (3.0, 40.0), (25.0, 300.0)] {
+            let (_, gradient) = at(parameters, x, mean_value);
+            for (i, analytic) in gradient.iter().enumerate() {
+                let h = 1e-6 * parameters[i];
+                let (mut up, mut down) = (parameters, parameters);
+                up[i] += h;
+                down[i] -= h;
+                let numeric = (at(up, x, mean_value).0 - at(down, x, mean_value).0) / (2.0 * h);
+                assert!(
+                    (analytic - numeric).abs() < 1e-6 * numeric.abs().max(1.0),
+                    "x={x} m={mean_value} parameter {i}: {analytic} vs {numeric}"
+                );
+            }
         }
     }
 }
