@@ -1,6 +1,6 @@
-//! The tables around `calls`: customers, their organic orders, scripts, agents and the
-//! do-not-call list. Per-customer rows are pure functions of the seed and the customer,
-//! so they can be built in chunks on any thread.
+//! The tables around `calls`: customers, scripts, agents, the do-not-call list and the
+//! orders of successful calls. Per-customer rows are pure functions of the seed and the
+//! customer, so they can be built in chunks on any thread.
 
 use std::sync::Arc;
 
@@ -8,9 +8,6 @@ use anyhow::Result;
 use datafusion::arrow::array::{
     ArrayRef, Float64Builder, Int32Builder, RecordBatch, StringBuilder, TimestampMillisecondBuilder,
 };
-use rand::{Rng, SeedableRng};
-use rand_distr::{Distribution, Geometric, LogNormal};
-use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::calls::customer_id;
 use super::model::{REGULATOR_DNC_SHARE, World};
@@ -74,45 +71,6 @@ pub fn customers(options: &GenOptions, first: u32, end: u32) -> Result<RecordBat
             Arc::new(phone.finish()),
             Arc::new(region.finish()),
             Arc::new(signed_up.finish()),
-        ],
-    )
-}
-
-/// Orders customers placed outside the campaigns, over the year before the window and the
-/// window itself: most customers have none, many have exactly one or two (ties on
-/// frequency), and spend is heavy-tailed with a few whales.
-pub fn organic_orders(options: &GenOptions, first: u32, end: u32) -> Result<RecordBatch> {
-    let mut customer_col = StringBuilder::new();
-    let mut order_id = StringBuilder::new();
-    let mut ordered_at = TimestampMillisecondBuilder::new().with_timezone("UTC");
-    let mut amount = Float64Builder::new();
-    let count = Geometric::new(0.5)?;
-    let spend = LogNormal::new(4.8, 0.9)?;
-    let history_start = options.local_day_start_ms(0) - 365 * DAY_MS;
-    let span = options.local_day_start_ms(options.days) - history_start;
-    for customer in first..end {
-        let mut rng =
-            Xoshiro256PlusPlus::seed_from_u64(mix(options.seed ^ 0x0de5, u64::from(customer)));
-        if !rng.random_bool(0.35) {
-            continue;
-        }
-        let orders = 1 + count.sample(&mut rng).min(29);
-        let whale = rng.random_bool(0.02);
-        for n in 0..orders {
-            customer_col.append_value(customer_id(customer));
-            order_id.append_value(format!("r{customer:08}-{n:02}"));
-            ordered_at.append_value(history_start + rng.random_range(0..span));
-            let value: f64 = spend.sample(&mut rng) * if whale { 12.0 } else { 1.0 };
-            amount.append_value((value * 100.0).round() / 100.0);
-        }
-    }
-    batch(
-        schema::ORDERS,
-        vec![
-            Arc::new(customer_col.finish()),
-            Arc::new(order_id.finish()),
-            Arc::new(ordered_at.finish()),
-            Arc::new(amount.finish()),
         ],
     )
 }
@@ -215,7 +173,7 @@ pub fn dnc(options: &GenOptions, requests: &[(u32, i64)]) -> Result<(RecordBatch
     Ok((batch, listed))
 }
 
-fn batch(columns: &[schema::Column], arrays: Vec<ArrayRef>) -> Result<RecordBatch> {
+pub(super) fn batch(columns: &[schema::Column], arrays: Vec<ArrayRef>) -> Result<RecordBatch> {
     Ok(RecordBatch::try_new(
         schema::canonical_schema(columns),
         arrays,

@@ -9,6 +9,7 @@ mod calls;
 mod dimensions;
 mod model;
 mod phone;
+mod purchases;
 mod schedule;
 mod transcript;
 mod truth;
@@ -247,7 +248,7 @@ fn write_all(
     progress.finish_and_clear();
 
     // Customers and their organic orders, in chunks of customers.
-    let mut organic_orders = 0;
+    let mut purchases = purchases::PurchaseFacts::default();
     let mut chunk = 0;
     while u64::from(chunk) * u64::from(CUSTOMERS_PER_FILE) < options.customers {
         let first = chunk * CUSTOMERS_PER_FILE;
@@ -256,8 +257,8 @@ fn write_all(
             format!("customers/part-{chunk:05}.parquet"),
             &dimensions::customers(options, first, end)?,
         )?;
-        let orders = dimensions::organic_orders(options, first, end)?;
-        organic_orders += orders.num_rows() as u64;
+        let (orders, facts) = purchases::organic_orders(options, first, end)?;
+        purchases.absorb(facts);
         put(format!("orders/organic-{chunk:05}.parquet"), &orders)?;
         chunk += 1;
     }
@@ -269,14 +270,8 @@ fn write_all(
     let (dnc, regulator_listed) = dimensions::dnc(options, &facts.dnc_requests)?;
     put("dnc/dnc.parquet".into(), &dnc)?;
 
-    let call_orders = facts.orders.len() as u64;
-    let truth = truth::Truth::new(
-        options,
-        world,
-        &facts,
-        regulator_listed,
-        organic_orders + call_orders,
-    );
+    let orders = purchases.orders + facts.orders.len() as u64;
+    let truth = truth::Truth::new(options, world, &facts, regulator_listed, &purchases, orders);
     let path = options.out.object_path("truth.json")?;
     record(path.clone());
     let json = serde_json::to_vec_pretty(&truth)?;
@@ -286,7 +281,7 @@ fn write_all(
 
     Ok(GenSummary {
         calls: options.rows,
-        orders: organic_orders + call_orders,
+        orders,
         customers: options.customers,
         files: lock(written).len(),
     })

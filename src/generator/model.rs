@@ -53,6 +53,40 @@ pub const DNC_VIOLATION_SHARE: f64 = 0.05;
 /// US TSR limit on abandoned calls, for the campaigns planted above it.
 pub const TSR_ABANDON_LIMIT: f64 = 0.03;
 
+/// How customers buy outside the campaigns (the organic `orders`): a BG/NBD process (Fader,
+/// Hardie & Lee 2005) with Gamma-Gamma spend, in days, so a fit recovers these values.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct PurchaseModel {
+    /// Share of customers who made a first purchase, at a time uniform over the history.
+    pub buyer_share: f64,
+    pub time_unit: &'static str,
+    /// Purchase rates while alive: Gamma(r, alpha) across customers (alpha in days).
+    pub r: f64,
+    pub alpha: f64,
+    /// Dropout probability after each repeat purchase: Beta(a, b) across customers.
+    pub a: f64,
+    pub b: f64,
+    /// Order values: Gamma(p, ν) with ν ~ Gamma(q, v) across customers (v in yuan).
+    pub p: f64,
+    pub q: f64,
+    pub v: f64,
+}
+
+pub const PURCHASES: PurchaseModel = PurchaseModel {
+    buyer_share: 0.8,
+    time_unit: "day",
+    r: 0.6,
+    alpha: 60.0,
+    a: 0.8,
+    b: 3.0,
+    p: 6.0,
+    q: 4.0,
+    v: 90.0,
+};
+
+/// Organic purchase history starts this many days before the window.
+pub const PURCHASE_HISTORY_DAYS: i64 = 365;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Script {
     pub script_id: String,

@@ -10,10 +10,11 @@ use super::calls::CallFacts;
 use super::model::{
     ATTEMPT_ANSWER_MULTIPLIER, CALLBACK_ANSWER_MULTIPLIER, CALLBACK_SUCCESS_MULTIPLIER,
     CALLING_WINDOW, Campaign, DIRTY_PHONE_SHARE, DNC_VIOLATION_SHARE, HOUR_ANSWER_MULTIPLIER,
-    INTENT_ACCURACY, MAX_ATTEMPTS, QA_SAMPLE_SHARE, REGULATOR_DNC_SHARE, SENSITIVE_SHARE, TIMEZONE,
-    TSR_ABANDON_LIMIT, World,
+    INTENT_ACCURACY, MAX_ATTEMPTS, PURCHASES, PurchaseModel, QA_SAMPLE_SHARE, REGULATOR_DNC_SHARE,
+    SENSITIVE_SHARE, TIMEZONE, TSR_ABANDON_LIMIT, World,
 };
 use super::phone::{PhoneKind, phone_kind};
+use super::purchases::{PurchaseFacts, history_start_ms};
 use super::transcript::SENSITIVE_PHRASES;
 
 #[derive(Serialize)]
@@ -31,6 +32,7 @@ pub struct Truth {
     sensitive_transcripts: Sensitive,
     dnc: Dnc,
     calling_window: CallingWindow,
+    organic_purchases: OrganicPurchases,
     row_counts: BTreeMap<&'static str, u64>,
 }
 
@@ -116,12 +118,33 @@ struct CallingWindow {
     calls_outside: u64,
 }
 
+/// The process behind the organic orders (order_id `r…`); orders from successful calls
+/// (order_id `o…`) come on top of it.
+#[derive(Serialize)]
+struct OrganicPurchases {
+    model: PurchaseModel,
+    /// First purchases fall uniformly between these two instants (RFC 3339, UTC).
+    history_start: String,
+    calibration_end: String,
+    buyers: u64,
+    orders: u64,
+    /// Buyers who had not dropped out at calibration_end.
+    alive_at_end: u64,
+}
+
+fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_default()
+}
+
 impl Truth {
     pub fn new(
         options: &GenOptions,
         world: &World,
         facts: &CallFacts,
         regulator_listed: u64,
+        purchases: &PurchaseFacts,
         orders: u64,
     ) -> Truth {
         let mut blocked: BTreeMap<u32, u64> = BTreeMap::new();
@@ -137,8 +160,7 @@ impl Truth {
                 Some(BannedNumber {
                     caller_number: number.caller_number.clone(),
                     campaign_id: number.campaign_id.clone(),
-                    banned_at: chrono::DateTime::from_timestamp_millis(at)?
-                        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    banned_at: rfc3339(at),
                     blocked_attempts: blocked.get(&(index as u32)).copied().unwrap_or(0),
                 })
             })
@@ -236,6 +258,14 @@ impl Truth {
                 start_hour: CALLING_WINDOW.0,
                 end_hour: CALLING_WINDOW.1,
                 calls_outside: facts.calls_outside_window,
+            },
+            organic_purchases: OrganicPurchases {
+                model: PURCHASES,
+                history_start: rfc3339(history_start_ms(options)),
+                calibration_end: rfc3339(options.local_day_start_ms(options.days)),
+                buyers: purchases.buyers,
+                orders: purchases.orders,
+                alive_at_end: purchases.alive_at_end,
             },
             row_counts,
         }
