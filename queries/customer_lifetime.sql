@@ -1,6 +1,6 @@
 -- name: customer_lifetime
 -- description: Per customer with orders: BG/NBD P(alive) and churn risk, expected purchases and value over a horizon, and CLV, with the fitted parameters.
--- columns: customer_id, frequency, recency, age, mean_value, p_alive, churn_risk, expected_purchases, expected_value, clv, r, alpha, a, b, p, q, v
+-- columns: customer_id, frequency, recency, age, mean_value, total_value, p_alive, churn_risk, expected_purchases, expected_value, clv, r, alpha, a, b, p, q, v
 -- param as_of DATE = NULL: End of the calibration period; later orders are left out (NULL: the day of the latest order).
 -- param unit VARCHAR = week: Time unit of recency, age, the horizon and the discount rate: day or week (any interval unit works; a month is 30 days).
 -- param horizon DOUBLE = 52: How far ahead purchases and value are predicted, in units.
@@ -10,9 +10,10 @@
 -- Purchases are counted per distinct day (the papers' and the lifetimes package's
 -- convention): frequency = purchase days after the first, recency = first to last
 -- purchase day, age = first purchase day to as_of, all in units; mean_value = mean
--- amount of the repeat purchase days. bgnbd_fit and gamma_gamma_fit fit the models over
--- all customers; a customer without repeat purchases gets the population's expected
--- value. CLV = E[M] · Σ_{k=1..periods} (E[Y(k·h)] − E[Y((k−1)·h)]) / (1 + discount)^(k·h),
+-- amount of the repeat purchase days; total_value = all the customer's amounts up to
+-- as_of. bgnbd_fit and gamma_gamma_fit fit the models over all customers; a customer
+-- without repeat purchases gets the population's expected value.
+-- CLV = E[M] · Σ_{k=1..periods} (E[Y(k·h)] − E[Y((k−1)·h)]) / (1 + discount)^(k·h),
 -- h = horizon / periods: expected purchases in each step, valued and discounted at its
 -- end. With discount 0 it is E[M] · E[Y(horizon)].
 WITH settings AS (
@@ -41,7 +42,8 @@ summary AS (
         CAST(count(*) - 1 AS DOUBLE) AS frequency,
         (max(r.day) - min(r.day)) / min(s.unit_days) AS recency,
         (min(s.as_of) - min(r.day)) / min(s.unit_days) AS age,
-        avg(CASE WHEN r.day > r.first_day THEN r.amount END) AS mean_value
+        avg(CASE WHEN r.day > r.first_day THEN r.amount END) AS mean_value,
+        sum(r.amount) AS total_value
     FROM ranked r CROSS JOIN settings s
     GROUP BY r.customer_id
 ),
@@ -85,6 +87,7 @@ SELECT
     c.recency,
     c.age,
     c.mean_value,
+    c.total_value,
     c.p_alive,
     1 - c.p_alive AS churn_risk,
     c.expected_purchases,

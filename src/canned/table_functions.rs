@@ -27,23 +27,36 @@ use super::{CannedQuery, QueryParam};
 pub const QUERIES_TABLE: &str = "callsql_queries";
 
 /// Registers `queries` as table functions of `ctx`, each planned against the session's
-/// tables now, and the `callsql_queries` table. A query whose tables the session lacks is
-/// still registered: calling it reports why it cannot be planned.
+/// tables now, and the `callsql_queries` table. A query may call another canned query:
+/// those that fail are planned again while each round plans more of them. A query whose
+/// tables the session lacks is still registered: calling it reports why it cannot be
+/// planned.
 pub async fn register(ctx: &SessionContext, queries: &[CannedQuery]) -> Result<()> {
-    for query in queries {
-        let plan = match ctx.state().create_logical_plan(&query.sql).await {
-            Ok(plan) => Ok(plan),
-            Err(error) => Err(format!(
-                "query {} cannot run on this data: {}",
-                query.name,
-                error.strip_backtrace()
-            )),
-        };
-        let function = CannedFunction {
-            query: query.clone(),
-            plan,
-        };
-        ctx.register_udtf(&query.name, Arc::new(function));
+    let mut pending: Vec<&CannedQuery> = queries.iter().collect();
+    loop {
+        let mut failed = Vec::new();
+        for query in &pending {
+            let plan = match ctx.state().create_logical_plan(&query.sql).await {
+                Ok(plan) => Ok(plan),
+                Err(error) => {
+                    failed.push(*query);
+                    Err(format!(
+                        "query {} cannot run on this data: {}",
+                        query.name,
+                        error.strip_backtrace()
+                    ))
+                }
+            };
+            let function = CannedFunction {
+                query: (*query).clone(),
+                plan,
+            };
+            ctx.register_udtf(&query.name, Arc::new(function));
+        }
+        if failed.is_empty() || failed.len() == pending.len() {
+            break;
+        }
+        pending = failed;
     }
     ctx.register_table(QUERIES_TABLE, Arc::new(listing(queries)?))?;
     Ok(())

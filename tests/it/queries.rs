@@ -172,7 +172,7 @@ fn rfm_scores_keep_ties_together_and_do_not_depend_on_parallelism() {
     assert_eq!(one, four);
     assert_eq!(
         one.lines().count(),
-        1785 + 4,
+        3145 + 4,
         "one row per customer with orders"
     );
 }
