@@ -77,25 +77,51 @@ pub fn customers(options: &GenOptions, first: u32, end: u32) -> Result<RecordBat
 
 /// `orders` rows from successful calls.
 pub fn call_orders(rows: &[(u32, String, i64, f64)]) -> Result<RecordBatch> {
-    let mut customer_col = StringBuilder::new();
-    let mut order_id = StringBuilder::new();
-    let mut ordered_at = TimestampMillisecondBuilder::new().with_timezone("UTC");
-    let mut amount = Float64Builder::new();
+    let mut orders = OrderRows::default();
     for (customer, id, at, value) in rows {
-        customer_col.append_value(customer_id(*customer));
-        order_id.append_value(id);
-        ordered_at.append_value(*at);
-        amount.append_value(*value);
+        orders.append(*customer, id, *at, *value);
     }
-    batch(
-        schema::ORDERS,
-        vec![
-            Arc::new(customer_col.finish()),
-            Arc::new(order_id.finish()),
-            Arc::new(ordered_at.finish()),
-            Arc::new(amount.finish()),
-        ],
-    )
+    orders.finish()
+}
+
+/// Builds an `orders` batch row by row, for call and organic orders alike.
+pub struct OrderRows {
+    customer_id: StringBuilder,
+    order_id: StringBuilder,
+    ordered_at: TimestampMillisecondBuilder,
+    amount: Float64Builder,
+}
+
+impl Default for OrderRows {
+    fn default() -> Self {
+        OrderRows {
+            customer_id: StringBuilder::new(),
+            order_id: StringBuilder::new(),
+            ordered_at: TimestampMillisecondBuilder::new().with_timezone("UTC"),
+            amount: Float64Builder::new(),
+        }
+    }
+}
+
+impl OrderRows {
+    pub fn append(&mut self, customer: u32, order_id: &str, ordered_at_ms: i64, amount: f64) {
+        self.customer_id.append_value(customer_id(customer));
+        self.order_id.append_value(order_id);
+        self.ordered_at.append_value(ordered_at_ms);
+        self.amount.append_value(amount);
+    }
+
+    pub fn finish(mut self) -> Result<RecordBatch> {
+        batch(
+            schema::ORDERS,
+            vec![
+                Arc::new(self.customer_id.finish()),
+                Arc::new(self.order_id.finish()),
+                Arc::new(self.ordered_at.finish()),
+                Arc::new(self.amount.finish()),
+            ],
+        )
+    }
 }
 
 pub fn scripts(world: &World) -> Result<RecordBatch> {
@@ -173,7 +199,7 @@ pub fn dnc(options: &GenOptions, requests: &[(u32, i64)]) -> Result<(RecordBatch
     Ok((batch, listed))
 }
 
-pub(super) fn batch(columns: &[schema::Column], arrays: Vec<ArrayRef>) -> Result<RecordBatch> {
+fn batch(columns: &[schema::Column], arrays: Vec<ArrayRef>) -> Result<RecordBatch> {
     Ok(RecordBatch::try_new(
         schema::canonical_schema(columns),
         arrays,

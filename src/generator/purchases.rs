@@ -2,21 +2,15 @@
 //! process with Gamma-Gamma spend planted in `model::PURCHASES`. Each customer's rows are
 //! a pure function of the seed and the customer, so chunks can be built on any thread.
 
-use std::sync::Arc;
-
 use anyhow::Result;
-use datafusion::arrow::array::{
-    Float64Builder, RecordBatch, StringBuilder, TimestampMillisecondBuilder,
-};
+use datafusion::arrow::array::RecordBatch;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Beta, Distribution, Exp1, Gamma};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::calls::customer_id;
-use super::dimensions::batch;
+use super::dimensions::OrderRows;
 use super::model::{PURCHASE_HISTORY_DAYS, PURCHASES};
 use super::{GenOptions, mix};
-use crate::schema;
 
 const DAY_MS: f64 = 86_400_000.0;
 
@@ -59,10 +53,7 @@ pub fn organic_orders(
     let start = history_start_ms(options);
     let span_days = (options.local_day_start_ms(options.days) - start) as f64 / DAY_MS;
 
-    let mut customer_col = StringBuilder::new();
-    let mut order_id = StringBuilder::new();
-    let mut ordered_at = TimestampMillisecondBuilder::new().with_timezone("UTC");
-    let mut amount = Float64Builder::new();
+    let mut orders = OrderRows::default();
     let mut facts = PurchaseFacts::default();
     for customer in first..end {
         let mut rng =
@@ -78,11 +69,13 @@ pub fn organic_orders(
         let mut day = rng.random::<f64>() * span_days;
         let mut purchase = 0u32;
         let alive = loop {
-            customer_col.append_value(customer_id(customer));
-            order_id.append_value(format!("r{customer:08}-{purchase:02}"));
-            ordered_at.append_value(start + (day * DAY_MS) as i64);
             let value: f64 = values.sample(&mut rng);
-            amount.append_value(((value * 100.0).round() / 100.0).max(0.01));
+            orders.append(
+                customer,
+                &format!("r{customer:08}-{purchase:02}"),
+                start + (day * DAY_MS) as i64,
+                ((value * 100.0).round() / 100.0).max(0.01),
+            );
             facts.orders += 1;
             if purchase > 0 && rng.random::<f64>() < dropout {
                 break false;
@@ -96,14 +89,5 @@ pub fn organic_orders(
         };
         facts.alive_at_end += u64::from(alive);
     }
-    let batch = batch(
-        schema::ORDERS,
-        vec![
-            Arc::new(customer_col.finish()),
-            Arc::new(order_id.finish()),
-            Arc::new(ordered_at.finish()),
-            Arc::new(amount.finish()),
-        ],
-    )?;
-    Ok((batch, facts))
+    Ok((orders.finish()?, facts))
 }
