@@ -6,13 +6,15 @@ callsql's fit time is the summary-and-fit query's time minus the summary-only qu
 (both in a new `callsql run` process, medians of --runs); the peak RSS is the fit query
 process's. The summary is then written to CSV by callsql and fitted by `lifetimes` in
 this process (its time excludes reading the CSV). Prints the parameters of both, so they
-can be compared. Timings are never test assertions.
+can be compared, and writes them to bench/lifetime/results.md. Timings are never test
+assertions.
 
     pip install lifetimes==0.11.3
     python3 bench/lifetime/run.py --data /tmp/g20 --callsql target/release/callsql
 """
 
 import argparse
+import json
 import statistics
 import subprocess
 import tempfile
@@ -72,6 +74,7 @@ def main():
     parser.add_argument("--data", required=True)
     parser.add_argument("--callsql", default="target/release/callsql")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--results", default=str(Path(__file__).parent / "results.md"))
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as work:
@@ -91,16 +94,31 @@ def main():
             timings[name] = (statistics.median(samples), min(samples), max(samples), peak_mib)
             print(f"{name}: median {timings[name][0]:.2f} s (min {min(samples):.2f}, max {max(samples):.2f}), peak {peak_mib} MiB")
             if name == "summary_and_fit":
-                print(done.stdout.strip())
+                fitted = json.loads(done.stdout.splitlines()[0])
+                print(json.dumps(fitted))
         fit = timings["summary_and_fit"][0] - timings["summary_only"][0]
         print(f"callsql fit (difference of medians): {fit:.2f} s")
 
-        csv = Path(work) / "summary.csv"
         path = query_file(work, "summary_rows")
-        done = subprocess.run([args.callsql, "--data", args.data, "run", str(path), "--out", str(csv)],
-                              capture_output=True, text=True)
-        if done.returncode != 0:
-            raise SystemExit(f"summary_rows: {done.stderr.strip()}")
+        csv, parquet = Path(work) / "summary.csv", Path(work) / "summary.parquet"
+        for out in (csv, parquet):
+            done = subprocess.run([args.callsql, "--data", args.data, "run", str(path), "--out", str(out)],
+                                  capture_output=True, text=True)
+            if done.returncode != 0:
+                raise SystemExit(f"summary_rows: {done.stderr.strip()}")
+
+        # The fits alone: one process over the summary written out, start-up and scan included.
+        fit_only = ("SELECT bgnbd_fit(frequency, recency, age), gamma_gamma_fit(frequency, mean_value) "
+                    f"FROM '{parquet}'")
+        samples = []
+        for _ in range(args.runs):
+            started = time.perf_counter()
+            done = subprocess.run([args.callsql, "-c", fit_only, "--format", "json"], capture_output=True, text=True)
+            samples.append(time.perf_counter() - started)
+            if done.returncode != 0:
+                raise SystemExit(f"fit_only: {done.stderr.strip()}")
+        timings["fits_over_the_summary_file"] = (statistics.median(samples), min(samples), max(samples), 0)
+        print(f"fits over the summary file: median {timings['fits_over_the_summary_file'][0]:.2f} s")
 
         import pandas as pd
         from lifetimes import BetaGeoFitter, GammaGammaFitter
@@ -116,7 +134,50 @@ def main():
         print(f"lifetimes on {len(summary)} customers: BetaGeoFitter {bgnbd_seconds:.2f} s "
               f"{bgnbd.params_.to_dict()}; GammaGammaFitter {gamma_gamma_seconds:.2f} s "
               f"{gamma_gamma.params_.to_dict()}")
-        print(f"ratio lifetimes / callsql (both fits): {(bgnbd_seconds + gamma_gamma_seconds) / fit:.1f}x")
+        ratio = (bgnbd_seconds + gamma_gamma_seconds) / fit
+        print(f"ratio lifetimes / callsql (both fits): {ratio:.1f}x")
+        write_results(args, timings, fit, fitted, len(summary), len(repeat),
+                      (bgnbd_seconds, bgnbd.params_.to_dict()),
+                      (gamma_gamma_seconds, gamma_gamma.params_.to_dict()), ratio)
+
+
+def write_results(args, timings, fit, fitted, customers, repeat_customers, bgnbd, gamma_gamma, ratio):
+    def row(name):
+        median, low, high, peak = timings[name]
+        return f"| {name} | {median:.2f} ({low:.2f}–{high:.2f}) | {peak} |"
+
+    def parameters(names, ours, theirs):
+        return "\n".join(f"| {name} | {ours[name]:.6g} | {theirs[name]:.6g} |" for name in names)
+
+    Path(args.results).write_text(f"""# Lifetime fits: {customers:,} customers ({repeat_customers:,} with repeat purchases)
+
+Data: `{args.data}`; {args.runs} runs of each callsql query, median (min–max); 2 cores.
+callsql's fit time is the summary-and-fit query minus the summary alone, and the two fits
+in one process over the summary written to Parquet; `lifetimes` 0.11.3
+fits the same summary (exported by callsql) in one Python process, once.
+
+| callsql query | seconds | peak memory (MiB) |
+|---|---|---|
+{row("summary_only")}
+{row("summary_and_fit")}
+
+| fit | seconds |
+|---|---|
+| callsql bgnbd_fit + gamma_gamma_fit (difference of medians) | {fit:.2f} |
+| callsql bgnbd_fit + gamma_gamma_fit over the summary as Parquet, whole process | {timings["fits_over_the_summary_file"][0]:.2f} ({timings["fits_over_the_summary_file"][1]:.2f}–{timings["fits_over_the_summary_file"][2]:.2f}) |
+| lifetimes BetaGeoFitter | {bgnbd[0]:.2f} |
+| lifetimes GammaGammaFitter | {gamma_gamma[0]:.2f} |
+
+lifetimes / callsql (both fits): **{ratio:.1f}×**
+
+| BG/NBD | callsql | lifetimes |
+|---|---|---|
+{parameters(["r", "alpha", "a", "b"], fitted["bgnbd"], bgnbd[1])}
+
+| Gamma-Gamma | callsql | lifetimes |
+|---|---|---|
+{parameters(["p", "q", "v"], fitted["gamma_gamma"], gamma_gamma[1])}
+""")
 
 
 if __name__ == "__main__":

@@ -51,26 +51,51 @@ pub(crate) struct Sample {
 impl Sample {
     /// Σ customers · `row(summary, terms)` over the sample, element by element, with
     /// `terms` computed once per distinct frequency (the first value), which rows of one
-    /// frequency share.
+    /// frequency share. The rows are summed in pieces of PIECE_ROWS on all cores, and the
+    /// pieces' sums added in order, so the result does not depend on the number of cores.
     pub(crate) fn weighted_sum<T, const N: usize>(
         &self,
-        terms: impl Fn(f64) -> T,
-        row: impl Fn(&Summary, &T) -> [f64; N],
+        terms: impl Fn(f64) -> T + Sync,
+        row: impl Fn(&Summary, &T) -> [f64; N] + Sync,
     ) -> [f64; N] {
-        let mut total = [0.0; N];
-        let mut current: Option<(f64, T)> = None;
-        for (summary, customers) in &self.rows {
-            let frequency = summary[0];
-            if current.as_ref().is_none_or(|(seen, _)| *seen != frequency) {
-                current = Some((frequency, terms(frequency)));
-            }
-            if let Some((_, shared)) = &current {
-                for (sum, value) in total.iter_mut().zip(row(summary, shared)) {
-                    *sum += customers * value;
+        let cores = std::thread::available_parallelism().map_or(1, |cores| cores.get());
+        self.weighted_sum_on(cores, terms, row)
+    }
+
+    fn weighted_sum_on<T, const N: usize>(
+        &self,
+        threads: usize,
+        terms: impl Fn(f64) -> T + Sync,
+        row: impl Fn(&Summary, &T) -> [f64; N] + Sync,
+    ) -> [f64; N] {
+        let pieces: Vec<&[(Summary, f64)]> = self.rows.chunks(PIECE_ROWS).collect();
+        let mut sums = vec![[0.0; N]; pieces.len()];
+        let threads = threads.min(pieces.len());
+        if threads > 1 {
+            let per_thread = pieces.len().div_ceil(threads);
+            std::thread::scope(|scope| {
+                for (own_sums, own_pieces) in
+                    sums.chunks_mut(per_thread).zip(pieces.chunks(per_thread))
+                {
+                    let (terms, row) = (&terms, &row);
+                    scope.spawn(move || {
+                        for (sum, piece) in own_sums.iter_mut().zip(own_pieces) {
+                            *sum = piece_sum(piece, terms, row);
+                        }
+                    });
                 }
+            });
+        } else {
+            for (sum, piece) in sums.iter_mut().zip(&pieces) {
+                *sum = piece_sum(piece, &terms, &row);
             }
         }
-        total
+        sums.iter().fold([0.0; N], |mut total, sum| {
+            for (total, value) in total.iter_mut().zip(sum) {
+                *total += value;
+            }
+            total
+        })
     }
 
     /// The weighted mean of each summary value.
@@ -83,6 +108,31 @@ impl Sample {
         }
         means.map(|sum| sum / self.customers)
     }
+}
+
+/// Rows per piece of a parallel pass over a sample.
+const PIECE_ROWS: usize = 16_384;
+
+/// Σ customers · `row(summary, terms)` over consecutive rows.
+fn piece_sum<T, const N: usize>(
+    rows: &[(Summary, f64)],
+    terms: impl Fn(f64) -> T,
+    row: impl Fn(&Summary, &T) -> [f64; N],
+) -> [f64; N] {
+    let mut total = [0.0; N];
+    let mut current: Option<(f64, T)> = None;
+    for (summary, customers) in rows {
+        let frequency = summary[0];
+        if current.as_ref().is_none_or(|(seen, _)| *seen != frequency) {
+            current = Some((frequency, terms(frequency)));
+        }
+        if let Some((_, shared)) = &current {
+            for (sum, value) in total.iter_mut().zip(row(summary, shared)) {
+                *sum += customers * value;
+            }
+        }
+    }
+    total
 }
 
 /// A model fitted by maximum likelihood.
@@ -367,14 +417,18 @@ pub(crate) struct Fitted {
 
 /// −(mean log-likelihood) over log-parameters: unconstrained, and of the same scale
 /// whatever the number of customers. The last evaluation is kept, as the line search asks
-/// for the cost and the gradient at the same points and one pass computes both.
+/// for the cost and the gradient at the same points and one pass computes both; and the
+/// best one, as a search that fails near the optimum (where rounding makes the gradient
+/// disagree with the cost, and a line search finds no descent) has still found it.
 struct Objective<'a, M> {
     model: &'a M,
     sample: &'a Sample,
     last: RefCell<Option<Evaluation>>,
+    best: &'a RefCell<Option<Evaluation>>,
 }
 
 /// The cost and its gradient at one point of the search.
+#[derive(Clone)]
 struct Evaluation {
     at: Vec<f64>,
     cost: f64,
@@ -385,11 +439,12 @@ struct Evaluation {
 const LOG_BOUND: f64 = 40.0;
 
 impl<'a, M: Model> Objective<'a, M> {
-    fn new(model: &'a M, sample: &'a Sample) -> Self {
+    fn new(model: &'a M, sample: &'a Sample, best: &'a RefCell<Option<Evaluation>>) -> Self {
         Objective {
             model,
             sample,
             last: RefCell::new(None),
+            best,
         }
     }
 
@@ -420,11 +475,16 @@ impl<'a, M: Model> Objective<'a, M> {
                 _ => outside,
             }
         };
-        *self.last.borrow_mut() = Some(Evaluation {
+        let current = Evaluation {
             at: logs.to_vec(),
             cost: evaluation.0,
             gradient: evaluation.1.clone(),
-        });
+        };
+        let mut best = self.best.borrow_mut();
+        if current.cost.is_finite() && best.as_ref().is_none_or(|best| current.cost < best.cost) {
+            *best = Some(current.clone());
+        }
+        *self.last.borrow_mut() = Some(current);
         evaluation
     }
 }
@@ -447,9 +507,13 @@ impl<M: Model> Gradient for Objective<'_, M> {
     }
 }
 
-/// BFGS stops when the gradient's norm is below this; a fit counts as converged when it
-/// ends within CONVERGED_GRADIENT (in mean log-likelihood per unit of log-parameter).
-const BFGS_GRADIENT_TOLERANCE: f64 = 1e-10;
+/// BFGS stops when the gradient's norm is below BFGS_GRADIENT_TOLERANCE or an iteration
+/// changes the cost by less than BFGS_COST_TOLERANCE, which is rounding (sums of millions
+/// of terms agree to about 1e-13 of the mean log-likelihood); a fit counts as converged
+/// when it ends within CONVERGED_GRADIENT (in mean log-likelihood per unit of
+/// log-parameter).
+const BFGS_GRADIENT_TOLERANCE: f64 = 1e-7;
+const BFGS_COST_TOLERANCE: f64 = 1e-13;
 const CONVERGED_GRADIENT: f64 = 1e-6;
 const BFGS_ITERATIONS: u64 = 500;
 
@@ -466,8 +530,9 @@ const TOLERANCE: f64 = 1e-12;
 /// a stationary point.
 pub(crate) fn fit<M: Model>(model: &M, sample: &Sample) -> Result<Option<Fitted>> {
     let start: Vec<f64> = model.start(sample).iter().map(|v| v.ln()).collect();
-    let objective = Objective::new(model, sample);
-    let start_cost = objective.evaluate(&start).0;
+    let start_cost = Objective::new(model, sample, &RefCell::new(None))
+        .evaluate(&start)
+        .0;
     if !start_cost.is_finite() {
         return Ok(None);
     }
@@ -485,9 +550,9 @@ pub(crate) fn fit<M: Model>(model: &M, sample: &Sample) -> Result<Option<Fitted>
     simplex_search(model, sample, best, best_cost)
 }
 
-/// BFGS with a Moré–Thuente line search from `start`: the best point, its cost and the
-/// norm of the gradient there; `None` when the search fails (it met a point where the
-/// likelihood is not finite).
+/// BFGS with a Moré–Thuente line search from `start`: the best point it evaluated, its
+/// cost and the norm of the gradient there, whether or not the search ended normally;
+/// `None` when it found no finite cost.
 fn quasi_newton<M: Model>(
     model: &M,
     sample: &Sample,
@@ -504,22 +569,22 @@ fn quasi_newton<M: Model>(
     let solver = BFGS::new(MoreThuenteLineSearch::new())
         .with_tolerance_grad(BFGS_GRADIENT_TOLERANCE)
         .ok()?
-        .with_tolerance_cost(0.0)
+        .with_tolerance_cost(BFGS_COST_TOLERANCE)
         .ok()?;
-    let result = Executor::new(Objective::new(model, sample), solver)
+    let best = RefCell::new(None);
+    // An error ends the search (a line search that found no descent); what it reached is
+    // in `best` either way.
+    let _ended = Executor::new(Objective::new(model, sample, &best), solver)
         .configure(|state| {
             state
                 .param(start.to_vec())
                 .inv_hessian(identity)
                 .max_iters(BFGS_ITERATIONS)
         })
-        .run()
-        .ok()?;
-    let state = result.state();
-    let point = state.get_best_param()?.clone();
-    let (cost, gradient) = Objective::new(model, sample).evaluate(&point);
+        .run();
+    let Evaluation { at, cost, gradient } = best.into_inner()?;
     let norm = gradient.iter().map(|g| g * g).sum::<f64>().sqrt();
-    (cost.is_finite() && norm.is_finite()).then_some((point, cost, norm))
+    norm.is_finite().then_some((at, cost, norm))
 }
 
 /// Nelder–Mead restarts from `best`.
@@ -542,7 +607,8 @@ fn simplex_search<M: Model>(
         let solver = NelderMead::new(simplex)
             .with_sd_tolerance(TOLERANCE)
             .map_err(|e| exec_datafusion_err!("{}: {e}", model.name()))?;
-        let result = Executor::new(Objective::new(model, sample), solver)
+        let evaluated = RefCell::new(None);
+        let result = Executor::new(Objective::new(model, sample, &evaluated), solver)
             .configure(|state| state.max_iters(ITERATIONS_PER_RUN))
             .run()
             .map_err(|e| exec_datafusion_err!("{}: {e}", model.name()))?;
@@ -570,4 +636,49 @@ fn simplex_search<M: Model>(
         log_likelihood: -best_cost * sample.customers,
         converged: converged && best_cost.is_finite(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sample of several pieces, rows sorted as `evaluate` sorts them.
+    fn sample() -> Sample {
+        let rows: Vec<(Summary, f64)> = (0..100_003u32)
+            .map(|i| {
+                let i = f64::from(i);
+                (
+                    [(i / 7_000.0).floor(), (i * 0.37) % 50.0, 50.0 + i % 13.0],
+                    1.0 + i % 3.0,
+                )
+            })
+            .collect();
+        let customers = rows.iter().map(|(_, weight)| weight).sum();
+        Sample { rows, customers }
+    }
+
+    #[test]
+    fn sums_are_the_same_bits_on_any_number_of_threads() {
+        let sample = sample();
+        let terms = |x: f64| (x + 0.5).ln();
+        let row = |s: &Summary, shared: &f64| [shared * s[1].ln_1p() / s[2], s[1].sqrt()];
+        let one = sample.weighted_sum_on(1, terms, row);
+        for threads in [2, 3, 7, 64] {
+            assert_eq!(
+                sample.weighted_sum_on(threads, terms, row),
+                one,
+                "{threads}"
+            );
+        }
+        let direct: f64 = sample
+            .rows
+            .iter()
+            .map(|(s, weight)| weight * s[1].sqrt())
+            .sum();
+        assert!(
+            (one[1] - direct).abs() < 1e-9 * direct,
+            "{} vs {direct}",
+            one[1]
+        );
+    }
 }
