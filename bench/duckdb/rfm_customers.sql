@@ -1,6 +1,4 @@
--- rfm_customers in DuckDB. quintile_score is written out: a run of equal values takes the
--- NTILE(5) bucket of its first row, whose position is rank(); with n values, the first
--- n % 5 buckets hold n // 5 + 1 rows and the others n // 5.
+-- rfm_customers in DuckDB, quintile_score as the macro quintile_of_rank (macros.sql).
 WITH per_customer AS (
     SELECT
         customer_id,
@@ -24,15 +22,9 @@ ranked AS (
 scored AS (
     SELECT
         customer_id, recency_days, frequency, monetary,
-        CASE WHEN recency_days IS NULL THEN NULL
-             WHEN rank_r <= (n_r % 5) * (n_r // 5 + 1) THEN (rank_r - 1) // (n_r // 5 + 1) + 1
-             ELSE n_r % 5 + (rank_r - 1 - (n_r % 5) * (n_r // 5 + 1)) // (n_r // 5) + 1 END AS r,
-        CASE WHEN frequency IS NULL THEN NULL
-             WHEN rank_f <= (n_f % 5) * (n_f // 5 + 1) THEN (rank_f - 1) // (n_f // 5 + 1) + 1
-             ELSE n_f % 5 + (rank_f - 1 - (n_f % 5) * (n_f // 5 + 1)) // (n_f // 5) + 1 END AS f,
-        CASE WHEN monetary IS NULL THEN NULL
-             WHEN rank_m <= (n_m % 5) * (n_m // 5 + 1) THEN (rank_m - 1) // (n_m // 5 + 1) + 1
-             ELSE n_m % 5 + (rank_m - 1 - (n_m % 5) * (n_m // 5 + 1)) // (n_m // 5) + 1 END AS m
+        CASE WHEN recency_days IS NOT NULL THEN quintile_of_rank(rank_r, n_r) END AS r,
+        CASE WHEN frequency IS NOT NULL THEN quintile_of_rank(rank_f, n_f) END AS f,
+        CASE WHEN monetary IS NOT NULL THEN quintile_of_rank(rank_m, n_m) END AS m
     FROM ranked
 )
 SELECT
