@@ -107,19 +107,19 @@ def scan_sql(table, columns):
 
 
 def timed(command, stdout, stdin_text=None):
-    """Wall seconds, peak RSS in MiB and stderr of one process."""
+    """Wall seconds, peak RSS in MiB and stderr of one process. The peak comes from GNU
+    time, not from wait4: a child forked from this process starts with its memory counted,
+    and this process holds the results it compared."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE,
-                               stdin=subprocess.PIPE if stdin_text else None)
-    if stdin_text:
-        process.stdin.write(stdin_text.encode())
-        process.stdin.close()
-    _, status, usage = os.wait4(process.pid, 0)
+    process = subprocess.Popen(["/usr/bin/time", "-f", "%M", *command], stdout=stdout,
+                               stderr=subprocess.PIPE, stdin=subprocess.PIPE if stdin_text else None)
+    _, errors = process.communicate(stdin_text.encode() if stdin_text else None)
     elapsed = time.perf_counter() - started
-    errors = process.stderr.read().decode()
-    if status != 0:
+    *errors, peak_kib = errors.decode().rstrip("\n").split("\n")
+    errors = "\n".join(errors)
+    if process.returncode != 0:
         raise SystemExit(f"{' '.join(command[:6])} … failed: {errors}")
-    return elapsed, usage.ru_maxrss / 1024, errors
+    return elapsed, int(peak_kib) / 1024, errors
 
 
 def callsql(binary, data, script, out_path):

@@ -23,49 +23,45 @@ WITH settings AS (
         date_part('epoch', CAST('1 ' || $unit AS INTERVAL)) / 86400.0 AS unit_days
 ),
 purchase_days AS (
-    SELECT o.customer_id, CAST(o.ordered_at AS DATE) AS day, sum(o.amount) AS amount
-    FROM orders o CROSS JOIN settings s
-    WHERE CAST(o.ordered_at AS DATE) <= s.as_of
-    GROUP BY o.customer_id, CAST(o.ordered_at AS DATE)
-),
-ranked AS (
-    SELECT
-        customer_id,
-        day,
-        amount,
-        min(day) OVER (PARTITION BY customer_id) AS first_day
-    FROM purchase_days
+    SELECT customer_id, CAST(ordered_at AS DATE) AS day, sum(amount) AS amount
+    FROM orders
+    WHERE CAST(ordered_at AS DATE) <= (SELECT as_of FROM settings)
+    GROUP BY customer_id, CAST(ordered_at AS DATE)
 ),
 summary AS (
     SELECT
-        r.customer_id,
+        customer_id,
         CAST(count(*) - 1 AS DOUBLE) AS frequency,
-        (max(r.day) - min(r.day)) / min(s.unit_days) AS recency,
-        (min(s.as_of) - min(r.day)) / min(s.unit_days) AS age,
-        avg(CASE WHEN r.day > r.first_day THEN r.amount END) AS mean_value,
-        sum(r.amount) AS total_value
-    FROM ranked r CROSS JOIN settings s
-    GROUP BY r.customer_id
+        (max(day) - min(day)) / (SELECT unit_days FROM settings) AS recency,
+        ((SELECT as_of FROM settings) - min(day)) / (SELECT unit_days FROM settings) AS age,
+        -- The mean of the repeat purchase days: all days but the first.
+        (sum(amount) - first_value(amount ORDER BY day)) / nullif(count(*) - 1, 0) AS mean_value,
+        sum(amount) AS total_value
+    FROM purchase_days
+    GROUP BY customer_id
 ),
-fits AS (
+-- The fits as aggregates over the whole summary in a window, so that the summary is
+-- computed once for both the fits and the scores.
+fitted AS (
     SELECT
-        bgnbd_fit(frequency, recency, age) AS f,
-        gamma_gamma_fit(frequency, mean_value) AS g
+        *,
+        bgnbd_fit(frequency, recency, age) OVER () AS f,
+        gamma_gamma_fit(frequency, mean_value) OVER () AS g
     FROM summary
 ),
 scored AS (
     SELECT
-        c.*,
-        bgnbd_p_alive(c.frequency, c.recency, c.age, f['r'], f['alpha'], f['a'], f['b']) AS p_alive,
+        customer_id, frequency, recency, age, mean_value, total_value,
+        bgnbd_p_alive(frequency, recency, age, f['r'], f['alpha'], f['a'], f['b']) AS p_alive,
         bgnbd_expected_purchases(
-            $horizon, c.frequency, c.recency, c.age, f['r'], f['alpha'], f['a'], f['b']
+            $horizon, frequency, recency, age, f['r'], f['alpha'], f['a'], f['b']
         ) AS expected_purchases,
         gamma_gamma_expected_value(
-            c.frequency, coalesce(c.mean_value, 0), g['p'], g['q'], g['v']
+            frequency, coalesce(mean_value, 0), g['p'], g['q'], g['v']
         ) AS expected_value,
         f['r'] AS r, f['alpha'] AS alpha, f['a'] AS a, f['b'] AS b,
         g['p'] AS p, g['q'] AS q, g['v'] AS v
-    FROM summary c CROSS JOIN fits
+    FROM fitted
 ),
 steps AS (
     SELECT

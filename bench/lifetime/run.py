@@ -29,16 +29,12 @@ purchase_days AS (
     SELECT customer_id, CAST(ordered_at AS DATE) AS day, sum(amount) AS amount
     FROM orders GROUP BY customer_id, CAST(ordered_at AS DATE)
 ),
-ranked AS (
-    SELECT customer_id, day, amount, min(day) OVER (PARTITION BY customer_id) AS first_day
-    FROM purchase_days
-),
 summary AS (
-    SELECT r.customer_id, CAST(count(*) - 1 AS DOUBLE) AS frequency,
-        (max(r.day) - min(r.day)) / 7.0 AS recency,
-        (min(s.as_of) - min(r.day)) / 7.0 AS age,
-        avg(CASE WHEN r.day > r.first_day THEN r.amount END) AS mean_value
-    FROM ranked r CROSS JOIN settings s GROUP BY r.customer_id
+    SELECT customer_id, CAST(count(*) - 1 AS DOUBLE) AS frequency,
+        (max(day) - min(day)) / 7.0 AS recency,
+        ((SELECT as_of FROM settings) - min(day)) / 7.0 AS age,
+        (sum(amount) - first_value(amount ORDER BY day)) / nullif(count(*) - 1, 0) AS mean_value
+    FROM purchase_days GROUP BY customer_id
 )
 """
 
