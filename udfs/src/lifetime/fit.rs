@@ -70,26 +70,18 @@ impl Sample {
     ) -> [f64; N] {
         let pieces: Vec<&[(Summary, f64)]> = self.rows.chunks(PIECE_ROWS).collect();
         let mut sums = vec![[0.0; N]; pieces.len()];
-        let threads = threads.min(pieces.len());
-        if threads > 1 {
-            let per_thread = pieces.len().div_ceil(threads);
-            std::thread::scope(|scope| {
-                for (own_sums, own_pieces) in
-                    sums.chunks_mut(per_thread).zip(pieces.chunks(per_thread))
-                {
-                    let (terms, row) = (&terms, &row);
-                    scope.spawn(move || {
-                        for (sum, piece) in own_sums.iter_mut().zip(own_pieces) {
-                            *sum = piece_sum(piece, terms, row);
-                        }
-                    });
-                }
-            });
-        } else {
-            for (sum, piece) in sums.iter_mut().zip(&pieces) {
-                *sum = piece_sum(piece, &terms, &row);
+        let per_thread = pieces.len().div_ceil(threads.max(1)).max(1);
+        std::thread::scope(|scope| {
+            for (own_sums, own_pieces) in sums.chunks_mut(per_thread).zip(pieces.chunks(per_thread))
+            {
+                let (terms, row) = (&terms, &row);
+                scope.spawn(move || {
+                    for (sum, piece) in own_sums.iter_mut().zip(own_pieces) {
+                        *sum = piece_sum(piece, terms, row);
+                    }
+                });
             }
-        }
+        });
         sums.iter().fold([0.0; N], |mut total, sum| {
             for (total, value) in total.iter_mut().zip(sum) {
                 *total += value;
@@ -530,13 +522,12 @@ const TOLERANCE: f64 = 1e-12;
 /// a stationary point.
 pub(crate) fn fit<M: Model>(model: &M, sample: &Sample) -> Result<Option<Fitted>> {
     let start: Vec<f64> = model.start(sample).iter().map(|v| v.ln()).collect();
-    let start_cost = Objective::new(model, sample, &RefCell::new(None))
-        .evaluate(&start)
-        .0;
+    let best = RefCell::new(None);
+    let start_cost = Objective::new(model, sample, &best).evaluate(&start).0;
     if !start_cost.is_finite() {
         return Ok(None);
     }
-    let (best, best_cost) = match quasi_newton(model, sample, &start) {
+    let (point, cost) = match quasi_newton(model, sample, &start, &best) {
         Some((point, cost, gradient_norm)) if gradient_norm < CONVERGED_GRADIENT => {
             return Ok(Some(Fitted {
                 parameters: point.iter().map(|l| l.exp()).collect(),
@@ -547,16 +538,17 @@ pub(crate) fn fit<M: Model>(model: &M, sample: &Sample) -> Result<Option<Fitted>
         Some((point, cost, _)) if cost < start_cost => (point, cost),
         _ => (start, start_cost),
     };
-    simplex_search(model, sample, best, best_cost)
+    simplex_search(model, sample, &best, point, cost)
 }
 
-/// BFGS with a Moré–Thuente line search from `start`: the best point it evaluated, its
-/// cost and the norm of the gradient there, whether or not the search ended normally;
-/// `None` when it found no finite cost.
+/// BFGS with a Moré–Thuente line search from `start`: the best point evaluated so far
+/// (`best`), its cost and the norm of the gradient there, whether or not the search ended
+/// normally; `None` when none had a finite cost.
 fn quasi_newton<M: Model>(
     model: &M,
     sample: &Sample,
     start: &[f64],
+    best: &RefCell<Option<Evaluation>>,
 ) -> Option<(Vec<f64>, f64, f64)> {
     let dimension = start.len();
     let identity: Vec<Vec<f64>> = (0..dimension)
@@ -571,10 +563,9 @@ fn quasi_newton<M: Model>(
         .ok()?
         .with_tolerance_cost(BFGS_COST_TOLERANCE)
         .ok()?;
-    let best = RefCell::new(None);
     // An error ends the search (a line search that found no descent); what it reached is
     // in `best` either way.
-    let _ended = Executor::new(Objective::new(model, sample, &best), solver)
+    let _ended = Executor::new(Objective::new(model, sample, best), solver)
         .configure(|state| {
             state
                 .param(start.to_vec())
@@ -582,7 +573,7 @@ fn quasi_newton<M: Model>(
                 .max_iters(BFGS_ITERATIONS)
         })
         .run();
-    let Evaluation { at, cost, gradient } = best.into_inner()?;
+    let Evaluation { at, cost, gradient } = best.borrow().clone()?;
     let norm = gradient.iter().map(|g| g * g).sum::<f64>().sqrt();
     norm.is_finite().then_some((at, cost, norm))
 }
@@ -591,6 +582,7 @@ fn quasi_newton<M: Model>(
 fn simplex_search<M: Model>(
     model: &M,
     sample: &Sample,
+    evaluated: &RefCell<Option<Evaluation>>,
     mut best: Vec<f64>,
     mut best_cost: f64,
 ) -> Result<Option<Fitted>> {
@@ -607,8 +599,7 @@ fn simplex_search<M: Model>(
         let solver = NelderMead::new(simplex)
             .with_sd_tolerance(TOLERANCE)
             .map_err(|e| exec_datafusion_err!("{}: {e}", model.name()))?;
-        let evaluated = RefCell::new(None);
-        let result = Executor::new(Objective::new(model, sample, &evaluated), solver)
+        let result = Executor::new(Objective::new(model, sample, evaluated), solver)
             .configure(|state| state.max_iters(ITERATIONS_PER_RUN))
             .run()
             .map_err(|e| exec_datafusion_err!("{}: {e}", model.name()))?;
