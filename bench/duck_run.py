@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-TABLES = ["calls", "orders", "customers", "scripts", "agents", "dnc"]
+TABLES = ["calls", "orders", "customers", "scripts", "agents", "dnc", "sessions"]
 
 
 def main():

@@ -66,6 +66,15 @@ CASES = {
     "routing_queue": (CALLS, ["customer_id", "disposition", "dnc_requested"], ()),
     "customer_lifetime": ("orders", ["customer_id", "ordered_at", "amount"], ()),
     "churn_watchlist": ("orders", ["customer_id", "ordered_at", "amount"], ()),
+    "service_overview": ("sessions", [
+        "channel", "dt", "started_at", "first_response_at", "resolved_at", "bot_only", "transferred",
+        "resolved", "reopened", "stage", "order_amount", "csat", "nps",
+    ], ("frt_p50_s", "frt_p90_s", "ttr_p90_s")),
+    "service_agents": ("sessions", [
+        "agent_id", "dt", "started_at", "resolved_at", "transferred", "resolved", "reopened", "stage",
+        "order_amount", "csat", "nps",
+    ], ("ttr_p90_s",)),
+    "retention_cohorts": ("orders", ["customer_id", "ordered_at"], ()),
 }
 
 # Why a case has no DuckDB counterpart (bench/duckdb/NAME.sql); it is timed against its scan.

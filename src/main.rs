@@ -190,6 +190,9 @@ struct GenArgs {
     /// Number of customers (default: rows / 8).
     #[arg(long)]
     customers: Option<u64>,
+    /// Number of customer-service sessions (default: rows / 4, at least 100; 0 for none).
+    #[arg(long)]
+    sessions: Option<u64>,
     /// Replace the tables already at --out.
     #[arg(long)]
     overwrite: bool,
@@ -540,6 +543,9 @@ async fn generate_data(args: GenArgs) -> Result<ExitCode> {
         args.customers,
     )?;
     options.overwrite = args.overwrite;
+    if let Some(sessions) = args.sessions {
+        options.sessions = sessions;
+    }
     let progress = if std::io::stderr().is_terminal() {
         ProgressBar::new(0)
     } else {
@@ -554,10 +560,11 @@ async fn generate_data(args: GenArgs) -> Result<ExitCode> {
     .await
     .context("the generator stopped unexpectedly")??;
     eprintln!(
-        "wrote {} calls, {} orders, {} customers ({} files) to {} in {:.1} s",
+        "wrote {} calls, {} orders, {} customers, {} sessions ({} files) to {} in {:.1} s",
         summary.calls,
         summary.orders,
         summary.customers,
+        summary.sessions,
         summary.files,
         options.out,
         started.elapsed().as_secs_f64()

@@ -156,6 +156,29 @@ pub const DNC: &[Column] = &[
     col("source", Text, true, false),
 ];
 
+/// `sessions`: one row per customer-service session (chat, phone, app, WeChat, e-mail).
+pub const SESSIONS: &[Column] = &[
+    col("session_id", Text, false, true),
+    col("channel", Category, false, false),
+    col("customer_id", Text, true, false),
+    col("visitor_id", Text, false, false),
+    col("started_at", Timestamp, false, true),
+    col("first_response_at", Timestamp, true, false),
+    col("resolved_at", Timestamp, true, false),
+    col("closed_at", Timestamp, false, false),
+    col("bot_only", Boolean, false, false),
+    col("transferred", Boolean, false, false),
+    col("agent_id", Text, true, false),
+    col("resolved", Boolean, false, false),
+    col("reopened", Boolean, false, false),
+    col("stage", Category, false, false),
+    col("order_amount", Float, true, false),
+    col("intent", Text, true, false),
+    col("csat", Integer, true, false),
+    col("nps", Integer, true, false),
+    col("sentiment", Float, true, false),
+];
+
 /// Every canonical table, in the order they are registered.
 pub const TABLES: &[(&str, &[Column])] = &[
     ("calls", CALLS),
@@ -164,6 +187,7 @@ pub const TABLES: &[(&str, &[Column])] = &[
     ("scripts", SCRIPTS),
     ("agents", AGENTS),
     ("dnc", DNC),
+    ("sessions", SESSIONS),
 ];
 
 /// The canonical dispositions of DESIGN.md.

@@ -11,10 +11,11 @@ mod model;
 mod phone;
 mod purchases;
 mod schedule;
+mod sessions;
 mod transcript;
 mod truth;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc};
 
 use anyhow::{Context, Result, bail};
@@ -48,6 +49,8 @@ pub struct GenOptions {
     pub campaigns: usize,
     pub customers: u64,
     pub agents: usize,
+    /// Number of customer-service sessions (the `sessions` table; 0 writes none).
+    pub sessions: u64,
     /// Replace the canonical tables already at `out` instead of refusing.
     pub overwrite: bool,
 }
@@ -88,6 +91,7 @@ impl GenOptions {
             campaigns,
             customers,
             agents: (campaigns * 6).max(8),
+            sessions: (rows / 4).max(100),
             overwrite: false,
         })
     }
@@ -127,6 +131,7 @@ pub struct GenSummary {
     pub calls: u64,
     pub orders: u64,
     pub customers: u64,
+    pub sessions: u64,
     pub files: usize,
 }
 
@@ -269,9 +274,18 @@ fn write_all(
     put("agents/agents.parquet".into(), &dimensions::agents(world)?)?;
     let (dnc, regulator_listed) = dimensions::dnc(options, &facts.dnc_requests)?;
     put("dnc/dnc.parquet".into(), &dnc)?;
+    let sessions = write_sessions(options, world, store, runtime, workers, &record)?;
 
     let orders = purchases.orders + facts.orders.len() as u64;
-    let truth = truth::Truth::new(options, world, &facts, regulator_listed, &purchases, orders);
+    let truth = truth::Truth::new(
+        options,
+        world,
+        &facts,
+        regulator_listed,
+        &purchases,
+        orders,
+        &sessions,
+    );
     let path = options.out.object_path("truth.json")?;
     record(path.clone());
     let json = serde_json::to_vec_pretty(&truth)?;
@@ -283,8 +297,92 @@ fn write_all(
         calls: options.rows,
         orders,
         customers: options.customers,
+        sessions: options.sessions,
         files: lock(written).len(),
     })
+}
+
+/// `sessions/dt=DAY/part-0.parquet` for every day with sessions, days spread over the
+/// workers; returns what the sessions hold.
+fn write_sessions(
+    options: &GenOptions,
+    world: &World,
+    store: &Arc<dyn ObjectStore>,
+    runtime: &Handle,
+    workers: usize,
+    record: &(dyn Fn(Path) + Sync),
+) -> Result<sessions::SessionFacts> {
+    let next_day = AtomicU32::new(0);
+    let facts = Mutex::new(sessions::SessionFacts::default());
+    let first_error = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let day = next_day.fetch_add(1, Ordering::Relaxed);
+                    if day >= options.days || lock(&first_error).is_some() {
+                        break;
+                    }
+                    let mut day_facts = sessions::SessionFacts::default();
+                    match write_session_day(
+                        options,
+                        world,
+                        store,
+                        runtime,
+                        day,
+                        &mut day_facts,
+                        record,
+                    ) {
+                        Ok(()) => lock(&facts).absorb(day_facts),
+                        Err(error) => {
+                            lock(&first_error).get_or_insert(error);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    if let Some(error) = first_error
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+    {
+        return Err(error);
+    }
+    Ok(facts.into_inner().unwrap_or_else(PoisonError::into_inner))
+}
+
+fn write_session_day(
+    options: &GenOptions,
+    world: &World,
+    store: &Arc<dyn ObjectStore>,
+    runtime: &Handle,
+    day: u32,
+    facts: &mut sessions::SessionFacts,
+    record: &(dyn Fn(Path) + Sync),
+) -> Result<()> {
+    let (first, end) = sessions::day_range(options, day);
+    if first == end {
+        return Ok(());
+    }
+    let path = options
+        .out
+        .object_path(&format!("sessions/dt={}/part-0.parquet", options.date(day)))?;
+    record(path.clone());
+    let mut file = ParquetFile::create(
+        Arc::clone(store),
+        path,
+        schema::canonical_schema(schema::SESSIONS),
+        runtime.clone(),
+    )?;
+    let mut start = first;
+    while start < end {
+        let stop = (start + BATCH_ROWS as u64).min(end);
+        file.write(&sessions::build_sessions(
+            options, world, day, start, stop, facts,
+        )?)?;
+        start = stop;
+    }
+    file.finish()
 }
 
 /// The value behind `mutex`, also after a worker panicked while holding it: its error

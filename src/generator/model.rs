@@ -239,3 +239,156 @@ const SCRIPT_THEMES: [&str; 5] = ["标准开场", "优惠直击", "需求挖掘"
 fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
+
+/// A duration drawn from a log-normal distribution: `median_s` · e^(σ·Z), Z standard normal.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct LogNormalSeconds {
+    pub median_s: f64,
+    pub sigma: f64,
+}
+
+const fn log_normal(median_s: f64, sigma: f64) -> LogNormalSeconds {
+    LogNormalSeconds { median_s, sigma }
+}
+
+/// How the service desk treats the sessions of one channel (the `sessions` table).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ChannelModel {
+    pub channel: &'static str,
+    /// Relative share of sessions.
+    pub weight: f64,
+    /// Somebody (the bot or a human) answers.
+    pub answer_probability: f64,
+    /// A bot answers first; otherwise a human takes the session from the start.
+    pub bot_first: bool,
+    /// The bot hands an answered session to a human (转人工).
+    pub transfer_probability: f64,
+    /// The issue is resolved when the bot alone handles it, and when a human does.
+    pub bot_resolve_probability: f64,
+    pub human_resolve_probability: f64,
+    /// A resolved issue comes back within the reopen window.
+    pub reopen_probability: f64,
+    /// Start to first response, by the bot and by a human.
+    pub bot_response: LogNormalSeconds,
+    pub human_response: LogNormalSeconds,
+    /// First response to resolution, by the bot and by a human.
+    pub bot_handling: LogNormalSeconds,
+    pub human_handling: LogNormalSeconds,
+    /// P(consult | visit), P(lead | consult), P(order | lead).
+    pub ladder: [f64; 3],
+}
+
+impl ChannelModel {
+    /// P(bot_only and resolved): answered, by the bot first, not transferred, resolved.
+    pub fn automation_probability(&self) -> f64 {
+        if self.bot_first {
+            self.answer_probability
+                * (1.0 - self.transfer_probability)
+                * self.bot_resolve_probability
+        } else {
+            0.0
+        }
+    }
+
+    /// P(transferred).
+    pub fn intervention_probability(&self) -> f64 {
+        if self.bot_first {
+            self.answer_probability * self.transfer_probability
+        } else {
+            0.0
+        }
+    }
+
+    /// P(resolved).
+    pub fn resolution_probability(&self) -> f64 {
+        let handled = if self.bot_first {
+            (1.0 - self.transfer_probability) * self.bot_resolve_probability
+                + self.transfer_probability * self.human_resolve_probability
+        } else {
+            self.human_resolve_probability
+        };
+        self.answer_probability * handled
+    }
+}
+
+/// Bots answer in seconds, humans in minutes (e-mail in hours), with long log-normal tails.
+pub const CHANNELS: [ChannelModel; 5] = [
+    ChannelModel {
+        channel: "phone",
+        weight: 0.30,
+        answer_probability: 0.93,
+        bot_first: true,
+        transfer_probability: 0.35,
+        bot_resolve_probability: 0.62,
+        human_resolve_probability: 0.88,
+        reopen_probability: 0.08,
+        bot_response: log_normal(3.0, 0.4),
+        human_response: log_normal(45.0, 0.9),
+        bot_handling: log_normal(150.0, 0.6),
+        human_handling: log_normal(420.0, 0.8),
+        ladder: [0.55, 0.35, 0.30],
+    },
+    ChannelModel {
+        channel: "chat",
+        weight: 0.30,
+        answer_probability: 0.97,
+        bot_first: true,
+        transfer_probability: 0.25,
+        bot_resolve_probability: 0.70,
+        human_resolve_probability: 0.85,
+        reopen_probability: 0.10,
+        bot_response: log_normal(1.2, 0.5),
+        human_response: log_normal(60.0, 1.0),
+        bot_handling: log_normal(240.0, 0.7),
+        human_handling: log_normal(900.0, 0.9),
+        ladder: [0.45, 0.40, 0.25],
+    },
+    ChannelModel {
+        channel: "app",
+        weight: 0.15,
+        answer_probability: 0.96,
+        bot_first: true,
+        transfer_probability: 0.20,
+        bot_resolve_probability: 0.72,
+        human_resolve_probability: 0.86,
+        reopen_probability: 0.09,
+        bot_response: log_normal(1.0, 0.5),
+        human_response: log_normal(75.0, 1.0),
+        bot_handling: log_normal(200.0, 0.7),
+        human_handling: log_normal(800.0, 0.9),
+        ladder: [0.50, 0.42, 0.33],
+    },
+    ChannelModel {
+        channel: "wechat",
+        weight: 0.20,
+        answer_probability: 0.95,
+        bot_first: true,
+        transfer_probability: 0.30,
+        bot_resolve_probability: 0.66,
+        human_resolve_probability: 0.84,
+        reopen_probability: 0.11,
+        bot_response: log_normal(1.5, 0.5),
+        human_response: log_normal(90.0, 1.1),
+        bot_handling: log_normal(300.0, 0.7),
+        human_handling: log_normal(1200.0, 1.0),
+        ladder: [0.60, 0.38, 0.28],
+    },
+    ChannelModel {
+        channel: "email",
+        weight: 0.05,
+        answer_probability: 0.90,
+        bot_first: false,
+        transfer_probability: 0.0,
+        bot_resolve_probability: 0.0,
+        human_resolve_probability: 0.80,
+        reopen_probability: 0.14,
+        bot_response: log_normal(1.0, 0.5),
+        human_response: log_normal(4.0 * 3600.0, 0.8),
+        bot_handling: log_normal(1.0, 0.5),
+        human_handling: log_normal(20.0 * 3600.0, 1.0),
+        ladder: [0.30, 0.30, 0.20],
+    },
+];
+
+/// Share of sessions from a known customer (the rest are anonymous visitors).
+pub const KNOWN_CUSTOMER_SHARE: f64 = 0.7;

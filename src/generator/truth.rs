@@ -9,12 +9,14 @@ use super::GenOptions;
 use super::calls::CallFacts;
 use super::model::{
     ATTEMPT_ANSWER_MULTIPLIER, CALLBACK_ANSWER_MULTIPLIER, CALLBACK_SUCCESS_MULTIPLIER,
-    CALLING_WINDOW, Campaign, DIRTY_PHONE_SHARE, DNC_VIOLATION_SHARE, HOUR_ANSWER_MULTIPLIER,
-    INTENT_ACCURACY, MAX_ATTEMPTS, PURCHASES, PurchaseModel, QA_SAMPLE_SHARE, REGULATOR_DNC_SHARE,
-    SENSITIVE_SHARE, TIMEZONE, TSR_ABANDON_LIMIT, World,
+    CALLING_WINDOW, CHANNELS, Campaign, ChannelModel, DIRTY_PHONE_SHARE, DNC_VIOLATION_SHARE,
+    HOUR_ANSWER_MULTIPLIER, INTENT_ACCURACY, KNOWN_CUSTOMER_SHARE, MAX_ATTEMPTS, PURCHASES,
+    PurchaseModel, QA_SAMPLE_SHARE, REGULATOR_DNC_SHARE, SENSITIVE_SHARE, TIMEZONE,
+    TSR_ABANDON_LIMIT, World,
 };
 use super::phone::{PhoneKind, phone_kind};
 use super::purchases::{PurchaseFacts, history_start_ms};
+use super::sessions::{ChannelCounts, STAGES, SessionFacts};
 use super::transcript::SENSITIVE_PHRASES;
 
 #[derive(Serialize)]
@@ -33,6 +35,7 @@ pub struct Truth {
     dnc: Dnc,
     calling_window: CallingWindow,
     organic_purchases: OrganicPurchases,
+    service_desk: ServiceDesk,
     row_counts: BTreeMap<&'static str, u64>,
 }
 
@@ -132,6 +135,27 @@ struct OrganicPurchases {
     alive_at_end: u64,
 }
 
+/// The `sessions` table: the channel models it is drawn from, the probabilities they
+/// imply, and what was drawn.
+#[derive(Serialize)]
+struct ServiceDesk {
+    known_customer_share: f64,
+    /// The ladder, lowest first; a session's `stage` is the furthest step it reached.
+    stages: [&'static str; 4],
+    channels: Vec<ServiceChannel>,
+}
+
+#[derive(Serialize)]
+struct ServiceChannel {
+    model: ChannelModel,
+    /// P(bot_only and resolved), P(transferred), P(resolved), P(resolved and not reopened).
+    automation_probability: f64,
+    intervention_probability: f64,
+    resolution_probability: f64,
+    fcr_probability: f64,
+    drawn: ChannelCounts,
+}
+
 fn rfc3339(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
@@ -146,6 +170,7 @@ impl Truth {
         regulator_listed: u64,
         purchases: &PurchaseFacts,
         orders: u64,
+        sessions: &SessionFacts,
     ) -> Truth {
         let mut blocked: BTreeMap<u32, u64> = BTreeMap::new();
         for (caller, n) in &facts.blocked_by_caller {
@@ -198,7 +223,24 @@ impl Truth {
                 world.agents_by_team.iter().map(|a| a.len() as u64).sum(),
             ),
             ("dnc", regulator_listed + facts.dnc_requests.len() as u64),
+            ("sessions", options.sessions),
         ]);
+        let service_desk = ServiceDesk {
+            known_customer_share: KNOWN_CUSTOMER_SHARE,
+            stages: STAGES,
+            channels: CHANNELS
+                .iter()
+                .map(|model| ServiceChannel {
+                    model: *model,
+                    automation_probability: model.automation_probability(),
+                    intervention_probability: model.intervention_probability(),
+                    resolution_probability: model.resolution_probability(),
+                    fcr_probability: model.resolution_probability()
+                        * (1.0 - model.reopen_probability),
+                    drawn: sessions.0.get(model.channel).cloned().unwrap_or_default(),
+                })
+                .collect(),
+        };
 
         Truth {
             generator: Generator {
@@ -267,6 +309,7 @@ impl Truth {
                 orders: purchases.orders,
                 alive_at_end: purchases.alive_at_end,
             },
+            service_desk,
             row_counts,
         }
     }

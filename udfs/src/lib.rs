@@ -21,13 +21,15 @@ pub mod hygiene;
 pub mod kpi;
 pub mod lifetime;
 pub mod ranking;
+pub mod service;
 
 pub use compliance::Lexicon;
 
 /// The documentation sections of the catalogue, in the order the catalogue lists them.
 /// Every function of this crate documents itself under one of them.
-pub const DOC_SECTIONS: [&str; 7] = [
+pub const DOC_SECTIONS: [&str; 8] = [
     "Call KPIs",
+    "Service desk",
     "Customer value",
     "Customer lifetime",
     "Script ranking",
@@ -58,6 +60,7 @@ pub fn all_scalar_functions(config: &Config) -> Vec<Arc<ScalarUDF>> {
 /// Every aggregate function of the catalogue.
 pub fn all_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
     let mut functions = kpi::functions();
+    functions.extend(service::functions());
     functions.extend(lifetime::aggregate_functions());
     functions
 }

@@ -3,15 +3,16 @@
 //! `GroupsAccumulator` agrees with one `Accumulator` per group; emitting groups in parts
 //! agrees with emitting them all; FILTER and skipped partial aggregation
 //! (`convert_to_state`) agree with their plain equivalents; every string encoding gives
-//! the same answer.
+//! the same answer; the duration quantiles are within their stated error of an exact sort.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
 
-use callsql_udfs::kpi;
+use callsql_udfs::service::QUANTILE_RELATIVE_ACCURACY;
 use datafusion::arrow::array::{
-    Array, ArrayRef, BooleanArray, Float64Array, RecordBatch, StringArray, new_null_array,
+    Array, ArrayRef, BooleanArray, Float64Array, RecordBatch, StringArray,
+    TimestampMillisecondArray, new_null_array,
 };
 use datafusion::arrow::compute::{cast, filter as filter_array};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Schema};
@@ -49,6 +50,10 @@ struct Row {
     score: Option<f64>,
     predicted: Option<&'static str>,
     labeled: Option<&'static str>,
+    /// Session start (ms) and the response's offset from it (negative: bad data).
+    started: Option<i64>,
+    response_offset: Option<i64>,
+    stage: Option<&'static str>,
 }
 
 fn row() -> impl Strategy<Value = Row> {
@@ -76,6 +81,14 @@ fn row() -> impl Strategy<Value = Row> {
         ),
         proptest::option::weighted(0.9, (-1i32..12).prop_map(f64::from)),
         (text(&["A", "B", "C"]), text(&["A", "B", "C"])),
+        (
+            proptest::option::weighted(0.9, 1_700_000_000_000i64..1_700_000_100_000),
+            proptest::option::weighted(
+                0.8,
+                prop_oneof![-5_000i64..0, 0i64..60_000, 0i64..100_000_000],
+            ),
+            text(&["visit", "consult", "lead", "order", "Order", "bogus"]),
+        ),
     )
         .prop_map(
             |(
@@ -89,6 +102,7 @@ fn row() -> impl Strategy<Value = Row> {
                 key,
                 score,
                 intents,
+                session,
             )| Row {
                 group,
                 disposition,
@@ -101,6 +115,9 @@ fn row() -> impl Strategy<Value = Row> {
                 score,
                 predicted: intents.0,
                 labeled: intents.1,
+                started: session.0,
+                response_offset: session.1,
+                stage: session.2,
             },
         )
 }
@@ -137,6 +154,25 @@ fn columns(rows: &[Row], encoding: &DataType) -> Vec<(&'static str, ArrayRef)> {
         ),
         ("predicted", owned(|r| r.predicted)),
         ("labeled", owned(|r| r.labeled)),
+        (
+            "started",
+            Arc::new(
+                TimestampMillisecondArray::from(rows.iter().map(|r| r.started).collect::<Vec<_>>())
+                    .with_timezone("UTC"),
+            ),
+        ),
+        (
+            "responded",
+            Arc::new(
+                TimestampMillisecondArray::from(
+                    rows.iter()
+                        .map(|r| Some(r.started.unwrap_or(1_700_000_000_000) + r.response_offset?))
+                        .collect::<Vec<_>>(),
+                )
+                .with_timezone("UTC"),
+            ),
+        ),
+        ("stage", owned(|r| r.stage)),
     ]
 }
 
@@ -187,11 +223,39 @@ fn calls() -> Vec<Call> {
         call("aht", &["seconds", "seconds", "seconds"], vec![]),
         call("ban_rate", &["key", "disposition"], vec![]),
         call("repeat_rate", &["key"], vec![]),
+        call("complaint_rate", &["disposition", "flag_a"], vec![]),
+        call("dnc_request_rate", &["disposition", "flag_b"], vec![]),
+        call("frt", &["started", "responded"], vec![]),
+        call("ttr", &["started", "responded"], vec![]),
+        call(
+            "frt_quantile",
+            &["started", "responded"],
+            vec![ScalarValue::Float64(Some(0.5))],
+        ),
+        call(
+            "ttr_quantile",
+            &["started", "responded"],
+            vec![ScalarValue::Float64(Some(0.9))],
+        ),
+        call(
+            "answered_within_rate",
+            &["started", "responded"],
+            vec![ScalarValue::Float64(Some(20.0))],
+        ),
+        call("automation_rate", &["flag_a", "flag_b"], vec![]),
+        call("intervention_rate", &["flag_a"], vec![]),
+        call("resolution_rate", &["flag_b"], vec![]),
+        call("fcr_rate", &["flag_a", "flag_b"], vec![]),
+        call(
+            "stage_rate",
+            &["stage"],
+            vec![ScalarValue::from("visit"), ScalarValue::from("lead")],
+        ),
     ]
 }
 
 fn udaf(name: &str) -> Arc<AggregateUDF> {
-    kpi::functions()
+    callsql_udfs::all_aggregate_functions()
         .into_iter()
         .find(|f| f.name() == name)
         .unwrap_or_else(|| panic!("no function {name}"))
@@ -605,4 +669,52 @@ fn distinct_state_at_high_cardinality() {
         &expected,
         "repeat_rate at high cardinality",
     );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 64,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// frt_quantile against the exact value at rank ⌊q · (n − 1)⌋ of the sorted intervals,
+    /// over durations from milliseconds to days, with ties and zeros.
+    #[test]
+    fn quantiles_are_within_their_stated_error_of_an_exact_sort(
+        durations_ms in proptest::collection::vec(
+            prop_oneof![Just(0i64), 1i64..1_000, 1_000i64..600_000, 600_000i64..400_000_000],
+            1..400,
+        ),
+        q in 0.0f64..=1.0,
+    ) {
+        let start = 1_700_000_000_000i64;
+        let started: ArrayRef = Arc::new(
+            TimestampMillisecondArray::from(vec![start; durations_ms.len()]).with_timezone("UTC"),
+        );
+        let responded: ArrayRef = Arc::new(
+            TimestampMillisecondArray::from(
+                durations_ms.iter().map(|d| start + d).collect::<Vec<_>>(),
+            )
+            .with_timezone("UTC"),
+        );
+        let batch = RecordBatch::try_from_iter([("started", Arc::clone(&started)), ("responded", Arc::clone(&responded))]).unwrap();
+        let call = Call {
+            function: "frt_quantile",
+            columns: &["started", "responded"],
+            constants: vec![ScalarValue::Float64(Some(q))],
+        };
+        let harness = Harness::new(&call, &batch);
+        let mut accumulator = harness.accumulator();
+        accumulator.update_batch(&harness.values(&call, &batch)).unwrap();
+        let estimate = scalar_float(accumulator.evaluate().unwrap()).unwrap();
+        let mut sorted = durations_ms.clone();
+        sorted.sort_unstable();
+        let rank = (q * (sorted.len() - 1) as f64).floor() as usize;
+        let exact = sorted[rank] as f64 / 1000.0;
+        prop_assert!(
+            (estimate - exact).abs() <= QUANTILE_RELATIVE_ACCURACY * exact + 1e-9,
+            "q {} of {} intervals: {} vs exact {}", q, sorted.len(), estimate, exact
+        );
+    }
 }

@@ -88,6 +88,16 @@ impl Param {
         }
     }
 
+    /// A parameter that configures the function and must be given as a constant.
+    pub(crate) const fn constant(name: &'static str, kind: ArgKind) -> Self {
+        Self {
+            name,
+            kind,
+            optional: false,
+            constant: true,
+        }
+    }
+
     pub(crate) const fn optional_constant(name: &'static str, kind: ArgKind) -> Self {
         Self {
             name,

@@ -15,6 +15,21 @@ pub(crate) fn is_true(array: &dyn Array) -> Result<BooleanBuffer> {
     }
 }
 
+/// Rows where a boolean column is false (NULL is not false).
+pub(crate) fn is_false(array: &dyn Array) -> Result<BooleanBuffer> {
+    match array.data_type() {
+        DataType::Boolean => {
+            let values = !array.as_boolean().values();
+            Ok(match array.nulls() {
+                Some(nulls) => &values & nulls.inner(),
+                None => values,
+            })
+        }
+        DataType::Null => Ok(BooleanBuffer::new_unset(array.len())),
+        other => internal_err!("expected a boolean column, got {other}"),
+    }
+}
+
 /// Rows where a boolean array is true; used for argument columns and FILTER clauses.
 pub(crate) fn true_bits(array: &BooleanArray) -> BooleanBuffer {
     match array.nulls() {

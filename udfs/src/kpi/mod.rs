@@ -12,19 +12,21 @@ use datafusion::logical_expr::AggregateUDF;
 use datafusion::logical_expr::function::AccumulatorArgs;
 use datafusion::optimizer::OptimizerRule;
 
-mod counting;
+pub(crate) mod counting;
 mod disposition;
 mod distinct;
-mod mean;
+pub(crate) mod mean;
 
 mod abandon_rate;
 mod aht;
 mod avg_talk_time;
 mod ban_rate;
 mod callback_conversion_rate;
+mod complaint_rate;
 mod connect_rate;
 mod conversion_rate;
 mod csat;
+mod dnc_request_rate;
 mod early_hangup_rate;
 mod effective_rate;
 mod intent_accuracy;
@@ -57,6 +59,8 @@ pub fn functions() -> Vec<Arc<AggregateUDF>> {
         counting(abandon_rate::AbandonRate),
         counting(csat::Csat),
         counting(nps::Nps),
+        counting(complaint_rate::ComplaintRate),
+        counting(dnc_request_rate::DncRequestRate),
         Arc::new(AggregateUDF::from(DistinctUdaf::new(
             repeat_rate::RepeatRate,
         ))),
@@ -68,18 +72,18 @@ pub fn optimizer_rules() -> Vec<Arc<dyn OptimizerRule + Send + Sync>> {
     vec![Arc::new(repeat_rate_plan::RepeatRateToGroupBy)]
 }
 
-fn counting<K: counting::CountingKpi>(kpi: K) -> Arc<AggregateUDF> {
+pub(crate) fn counting<K: counting::CountingKpi>(kpi: K) -> Arc<AggregateUDF> {
     Arc::new(AggregateUDF::from(CountingUdaf::new(kpi)))
 }
 
 /// `numerator / denominator`, NULL (`None`) when the denominator is 0.
-fn ratio(numerator: u64, denominator: u64) -> Option<f64> {
+pub(crate) fn ratio(numerator: u64, denominator: u64) -> Option<f64> {
     (denominator > 0).then(|| numerator as f64 / denominator as f64)
 }
 
 /// The KPIs count rows themselves, so a DISTINCT that DataFusion did not rewrite away
 /// (it does for a lone DISTINCT aggregate) would be silently ignored: refuse it.
-fn reject_distinct(function: &str, args: &AccumulatorArgs) -> Result<()> {
+pub(crate) fn reject_distinct(function: &str, args: &AccumulatorArgs) -> Result<()> {
     if args.is_distinct {
         return plan_err!("{function} does not take DISTINCT");
     }

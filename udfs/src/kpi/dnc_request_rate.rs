@@ -1,0 +1,71 @@
+//! `dnc_request_rate(disposition, dnc_requested)`: the share of live calls on which the callee asked not to be called again (拉黑率).
+
+use datafusion::arrow::array::ArrayRef;
+use datafusion::arrow::buffer::BooleanBuffer;
+use datafusion::common::Result;
+use datafusion::logical_expr::Documentation;
+use datafusion_macros::user_doc;
+
+use super::counting::CountingKpi;
+use super::disposition::Dispositions;
+use super::ratio;
+use crate::common::args::{ArgKind, Param};
+use crate::common::masks::is_true;
+
+#[user_doc(
+    doc_section(label = "Call KPIs"),
+    description = "Do-not-call request rate (拉黑率): live calls on which the callee asked not to be called again / live calls, in [0, 1].
+Numerator: rows whose disposition is `answered` or `abandoned` and whose dnc_requested is true.
+Denominator: rows whose disposition is `answered` or `abandoned`; a NULL dnc_requested counts in the denominator only.
+NULL when a group has no live calls.",
+    syntax_example = "dnc_request_rate(disposition, dnc_requested)",
+    sql_example = r#"```sql
+> SELECT caller_number, dnc_request_rate(disposition, dnc_requested) AS dnc_request_rate
+  FROM calls GROUP BY caller_number;
+```"#,
+    argument(
+        name = "disposition",
+        description = "Call disposition; any string encoding."
+    ),
+    argument(
+        name = "dnc_requested",
+        description = "Whether the callee asked not to be called again (boolean)."
+    )
+)]
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(crate) struct DncRequestRate;
+
+const PARAMS: &[Param] = &[
+    Param::column("disposition", ArgKind::Text),
+    Param::column("dnc_requested", ArgKind::Boolean),
+];
+
+impl CountingKpi for DncRequestRate {
+    type Settings = ();
+
+    fn name(&self) -> &'static str {
+        "dnc_request_rate"
+    }
+
+    fn params(&self) -> &'static [Param] {
+        PARAMS
+    }
+
+    fn counters(&self) -> &'static [&'static str] {
+        &["dnc_requests", "live"]
+    }
+
+    fn masks(&self, _: &(), args: &[ArrayRef]) -> Result<Vec<BooleanBuffer>> {
+        let live = Dispositions::new(&args[0])?.live();
+        let flagged = &live & &is_true(args[1].as_ref())?;
+        Ok(vec![flagged, live])
+    }
+
+    fn finish(&self, _: &(), counts: &[u64]) -> Option<f64> {
+        ratio(counts[0], counts[1])
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.doc()
+    }
+}
