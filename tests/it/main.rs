@@ -16,4 +16,5 @@ mod queries;
 mod repl;
 mod s3;
 mod serve;
+mod service;
 mod support;

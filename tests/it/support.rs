@@ -98,7 +98,19 @@ pub fn assert_one_line_error(output: &Output, needles: &[&str]) -> String {
 
 /// Generates a data set with the library, as `callsql gen` does.
 pub fn generate_to(out: &str, rows: u64, seed: u64, days: u32, campaigns: usize) {
-    let options = GenOptions::new(
+    generate_with(out, rows, seed, days, campaigns, None);
+}
+
+/// As `generate_to`, with `sessions` customer-service sessions instead of the default.
+pub fn generate_with(
+    out: &str,
+    rows: u64,
+    seed: u64,
+    days: u32,
+    campaigns: usize,
+    sessions: Option<u64>,
+) {
+    let mut options = GenOptions::new(
         Location::parse(out).unwrap(),
         rows,
         seed,
@@ -108,6 +120,9 @@ pub fn generate_to(out: &str, rows: u64, seed: u64, days: u32, campaigns: usize)
         None,
     )
     .unwrap();
+    if let Some(sessions) = sessions {
+        options.sessions = sessions;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

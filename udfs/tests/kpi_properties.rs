@@ -678,7 +678,7 @@ proptest! {
         ..ProptestConfig::default()
     })]
 
-    /// frt_quantile against the exact value at rank ⌊q · (n − 1)⌋ of the sorted intervals,
+    /// frt_quantile against the exact PERCENTILE_DISC of the sorted intervals (the ⌈q · n⌉-th),
     /// over durations from milliseconds to days, with ties and zeros.
     #[test]
     fn quantiles_are_within_their_stated_error_of_an_exact_sort(
@@ -710,7 +710,11 @@ proptest! {
         let estimate = scalar_float(accumulator.evaluate().unwrap()).unwrap();
         let mut sorted = durations_ms.clone();
         sorted.sort_unstable();
-        let rank = (q * (sorted.len() - 1) as f64).floor() as usize;
+        // The first value whose cumulative share (i + 1) / n reaches q.
+        let n = sorted.len() as f64;
+        let rank = (0..sorted.len())
+            .find(|&i| (i + 1) as f64 >= q * n - 1e-9)
+            .unwrap_or(sorted.len() - 1);
         let exact = sorted[rank] as f64 / 1000.0;
         prop_assert!(
             (estimate - exact).abs() <= QUANTILE_RELATIVE_ACCURACY * exact + 1e-9,

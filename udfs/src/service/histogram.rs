@@ -35,6 +35,14 @@ fn representative(index: i32) -> f64 {
     2.0 * (f64::from(index) * *LN_GAMMA).exp() / (*GAMMA + 1.0)
 }
 
+/// The 0-based rank PERCENTILE_DISC reads: ⌈q · n⌉ − 1, at least 0. The product is
+/// nudged down by a few ulps first, so that 0.3 · 10 = 3.0000000000000004 is the 3rd value,
+/// not the 4th.
+pub(crate) fn discrete_rank(q: f64, n: u64) -> u64 {
+    let position = q * n as f64 * (1.0 - 4.0 * f64::EPSILON);
+    (position.ceil() as u64).clamp(1, n.max(1)) - 1
+}
+
 /// Counts of durations per bucket, for one group.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct LogHistogram {
@@ -95,14 +103,15 @@ impl LogHistogram {
         self.zeros + self.counts.iter().sum::<u64>()
     }
 
-    /// The q-quantile: the duration at rank ⌊q · (n − 1)⌋ (0-based) of the n sorted
-    /// durations, within `RELATIVE_ACCURACY`; NULL (`None`) when there are none.
+    /// The q-quantile as SQL's PERCENTILE_DISC defines it, the first duration whose
+    /// cumulative share reaches q (the ⌈q · n⌉-th smallest of n, at least the first), within
+    /// `RELATIVE_ACCURACY`; NULL (`None`) when there are none.
     pub(crate) fn quantile(&self, q: f64) -> Option<f64> {
         let total = self.total();
         if total == 0 {
             return None;
         }
-        let rank = (q * (total - 1) as f64).floor() as u64;
+        let rank = discrete_rank(q, total);
         if rank < self.zeros {
             return Some(0.0);
         }
@@ -138,8 +147,8 @@ mod tests {
 
     #[test]
     fn quantiles_are_within_the_relative_accuracy_of_the_exact_rank() {
-        // 1, 2, …, 1000 seconds: rank ⌊0.9 · 999⌋ = 899 holds 900 s; the median rank
-        // ⌊0.5 · 999⌋ = 499 holds 500 s.
+        // 1, 2, …, 1000 seconds: the ⌈0.9 · 1000⌉ = 900th smallest is 900 s, the
+        // ⌈0.5 · 1000⌉ = 500th 500 s, and q = 0 reads the first.
         let durations: Vec<f64> = (1..=1000).map(f64::from).collect();
         let histogram = histogram(&durations);
         for (q, exact) in [(0.0, 1.0), (0.5, 500.0), (0.9, 900.0), (1.0, 1000.0)] {
@@ -149,6 +158,19 @@ mod tests {
                 "q {q}: {estimate} vs {exact}"
             );
         }
+    }
+
+    #[test]
+    fn ranks_follow_percentile_disc() {
+        // Of 1…4: q 0.9 → ⌈3.6⌉ = 4th, 0.5 → 2nd, 0.25 → 1st, 0 → 1st (DuckDB's
+        // quantile_disc gives 4, 2, 1, 1); of 1…10, q 0.3 → 3rd despite 0.3 · 10 > 3 in f64.
+        assert_eq!(
+            [0.9, 0.5, 0.25, 0.0].map(|q| discrete_rank(q, 4)),
+            [3, 1, 0, 0]
+        );
+        assert_eq!(discrete_rank(0.3, 10), 2);
+        assert_eq!(discrete_rank(1.0, 10), 9);
+        assert_eq!(discrete_rank(0.5, 1), 0);
     }
 
     #[test]
