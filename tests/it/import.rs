@@ -728,7 +728,8 @@ fn importing_again_replaces_and_another_file_adds() {
 #[test]
 fn every_canned_query_runs_on_imported_calls() {
     // Calls from the switch or the vendor platform; the CRM's tables from elsewhere (here
-    // the bundled fixtures' customers, orders, agents, scripts and DNC list).
+    // the bundled fixtures' customers, orders, agents, scripts, DNC list and service
+    // sessions).
     for (format, args) in [
         ("asterisk", vec!["--tz", "Asia/Shanghai"]),
         ("mapped", vec!["--mapping"]),
@@ -745,7 +746,14 @@ fn every_canned_query_runs_on_imported_calls() {
         command.push(&input);
         let output = import(&command);
         assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
-        for table in ["customers", "orders", "agents", "scripts", "dnc"] {
+        for table in [
+            "customers",
+            "orders",
+            "agents",
+            "scripts",
+            "dnc",
+            "sessions",
+        ] {
             copy_dir(
                 &crate::support::fixtures().join(table),
                 &dir.path().join(table),

@@ -429,6 +429,8 @@ impl Shape {
                 "'XX'",
                 "'Asia/Shanghai'",
                 "'+08:00'",
+                "'visit'",
+                "'order'",
                 "''",
                 "NULL",
             ],

@@ -8,7 +8,7 @@ use crate::common::args::{ArgKind, Param};
 
 #[user_doc(
     doc_section(label = "Service desk"),
-    description = "Quantile of the first response time (FRT) (首次响应时长) in seconds: the q-quantile of first_response_at − started_at over sessions with a response, as SQL's PERCENTILE_DISC defines it: the ⌈q · n⌉-th smallest of the n intervals (the smallest for q = 0).
+    description = "Quantile of the first response time (FRT, 首次响应时长) in seconds: the q-quantile of first_response_at − started_at over sessions with a response, as SQL's PERCENTILE_DISC defines it: the ⌈q · n⌉-th smallest of the n intervals (the smallest for q = 0).
 Approximate within 1 % of that value (relative error; intervals under 1 ms count as 0), from a histogram with logarithmic buckets: bounded state (at most about 1,400 counts per group), exact under any split or merge, so partial, grouped and window results agree.
 Rows as for the mean: both timestamps non-NULL; an end before the start, or more than 1e9 s after it, is skipped. q must be a constant in [0, 1].
 NULL when a group has no such sessions.",
