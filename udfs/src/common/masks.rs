@@ -38,6 +38,12 @@ pub(crate) fn true_bits(array: &BooleanArray) -> BooleanBuffer {
     }
 }
 
+/// The two counters of a share: the `base` rows where `flag` is true, and the `base` rows.
+pub(crate) fn flagged_among(base: BooleanBuffer, flag: &dyn Array) -> Result<Vec<BooleanBuffer>> {
+    let flagged = &base & &is_true(flag)?;
+    Ok(vec![flagged, base])
+}
+
 /// Rows where the column is not NULL.
 pub(crate) fn is_valid(array: &dyn Array) -> BooleanBuffer {
     match array.logical_nulls() {

@@ -9,7 +9,6 @@ use datafusion_macros::user_doc;
 
 use super::counting::CountingKpi;
 use super::disposition::Dispositions;
-use super::ratio;
 use crate::common::args::{ArgKind, Param};
 use crate::common::masks::is_true;
 use crate::common::strings;
@@ -67,10 +66,6 @@ impl CountingKpi for CallbackConversionRate {
         let live_callbacks = &is_true(args[0].as_ref())? & &live;
         let converted = &live_callbacks & &strings::equals(args[2].as_ref(), "success")?;
         Ok(vec![converted, live_callbacks])
-    }
-
-    fn finish(&self, _: &(), counts: &[u64]) -> Option<f64> {
-        ratio(counts[0], counts[1])
     }
 
     fn documentation(&self) -> Option<&Documentation> {

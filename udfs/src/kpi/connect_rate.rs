@@ -8,7 +8,6 @@ use datafusion_macros::user_doc;
 
 use super::counting::CountingKpi;
 use super::disposition::Dispositions;
-use super::ratio;
 use crate::common::args::{ArgKind, Param};
 
 #[user_doc(
@@ -50,10 +49,6 @@ impl CountingKpi for ConnectRate {
     fn masks(&self, _: &(), args: &[ArrayRef]) -> Result<Vec<BooleanBuffer>> {
         let dispositions = Dispositions::new(&args[0])?;
         Ok(vec![dispositions.live(), dispositions.attempts()])
-    }
-
-    fn finish(&self, _: &(), counts: &[u64]) -> Option<f64> {
-        ratio(counts[0], counts[1])
     }
 
     fn documentation(&self) -> Option<&Documentation> {

@@ -9,7 +9,6 @@ use datafusion_macros::user_doc;
 
 use super::counting::CountingKpi;
 use super::disposition::Dispositions;
-use super::ratio;
 use crate::common::args::{ArgKind, Param};
 use crate::common::strings;
 
@@ -60,10 +59,6 @@ impl CountingKpi for ConversionRate {
         let live = Dispositions::new(&args[0])?.live();
         let converted = &live & &strings::equals(args[1].as_ref(), "success")?;
         Ok(vec![converted, live])
-    }
-
-    fn finish(&self, _: &(), counts: &[u64]) -> Option<f64> {
-        ratio(counts[0], counts[1])
     }
 
     fn documentation(&self) -> Option<&Documentation> {

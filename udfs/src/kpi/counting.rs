@@ -20,7 +20,7 @@ use datafusion::logical_expr::{
     Accumulator, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator, Signature, Volatility,
 };
 
-use super::reject_distinct;
+use super::{ratio, reject_distinct};
 use crate::common::args::{self, Param};
 use crate::common::constants::constant_arguments;
 use crate::common::masks::true_bits;
@@ -43,8 +43,11 @@ pub(crate) trait CountingKpi: Debug + PartialEq + Eq + Hash + Send + Sync + 'sta
     }
     /// One mask per counter: which rows of the batch each counter counts.
     fn masks(&self, settings: &Self::Settings, args: &[ArrayRef]) -> Result<Vec<BooleanBuffer>>;
-    /// The KPI from the counters of one group; NULL (`None`) when undefined.
-    fn finish(&self, settings: &Self::Settings, counts: &[u64]) -> Option<f64>;
+    /// The KPI from the counters of one group; NULL (`None`) when undefined. Most KPIs
+    /// are a share: the first counter over the second.
+    fn finish(&self, _settings: &Self::Settings, counts: &[u64]) -> Option<f64> {
+        ratio(counts[0], counts[1])
+    }
     fn documentation(&self) -> Option<&Documentation>;
 }
 

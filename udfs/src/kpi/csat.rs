@@ -7,7 +7,6 @@ use datafusion::logical_expr::Documentation;
 use datafusion_macros::user_doc;
 
 use super::counting::CountingKpi;
-use super::ratio;
 use crate::common::args::{ArgKind, Param};
 use crate::common::masks::number_where;
 
@@ -47,10 +46,6 @@ impl CountingKpi for Csat {
             number_where(&args[0], |score| (4.0..=5.0).contains(&score))?,
             number_where(&args[0], |score| (1.0..=5.0).contains(&score))?,
         ])
-    }
-
-    fn finish(&self, _: &(), counts: &[u64]) -> Option<f64> {
-        ratio(counts[0], counts[1])
     }
 
     fn documentation(&self) -> Option<&Documentation> {

@@ -8,9 +8,8 @@ use datafusion_macros::user_doc;
 
 use super::counting::CountingKpi;
 use super::disposition::Dispositions;
-use super::ratio;
 use crate::common::args::{ArgKind, Param};
-use crate::common::masks::is_true;
+use crate::common::masks::flagged_among;
 
 #[user_doc(
     doc_section(label = "Call KPIs"),
@@ -56,13 +55,7 @@ impl CountingKpi for DncRequestRate {
     }
 
     fn masks(&self, _: &(), args: &[ArrayRef]) -> Result<Vec<BooleanBuffer>> {
-        let live = Dispositions::new(&args[0])?.live();
-        let flagged = &live & &is_true(args[1].as_ref())?;
-        Ok(vec![flagged, live])
-    }
-
-    fn finish(&self, _: &(), counts: &[u64]) -> Option<f64> {
-        ratio(counts[0], counts[1])
+        flagged_among(Dispositions::new(&args[0])?.live(), args[1].as_ref())
     }
 
     fn documentation(&self) -> Option<&Documentation> {

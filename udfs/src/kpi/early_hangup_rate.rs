@@ -9,7 +9,6 @@ use datafusion_macros::user_doc;
 
 use super::counting::CountingKpi;
 use super::disposition::{Disposition, Dispositions};
-use super::ratio;
 use crate::common::args::{ArgKind, Param};
 use crate::common::constants::number_constant;
 use crate::common::masks::number_where;
@@ -96,10 +95,6 @@ impl CountingKpi for EarlyHangupRate {
         let short = number_where(&args[2], |talk_s| talk_s < within.0)?;
         let early = &(&answered & &by_callee) & &short;
         Ok(vec![early, answered])
-    }
-
-    fn finish(&self, _: &WithinSeconds, counts: &[u64]) -> Option<f64> {
-        ratio(counts[0], counts[1])
     }
 
     fn documentation(&self) -> Option<&Documentation> {

@@ -11,7 +11,6 @@ use datafusion::logical_expr::Documentation;
 use datafusion_macros::user_doc;
 
 use super::counting::CountingKpi;
-use super::ratio;
 use crate::common::args::{ArgKind, Param};
 use crate::common::masks::{is_valid, true_bits};
 
@@ -83,10 +82,6 @@ impl CountingKpi for IntentAccuracy {
         let labeled_rows = is_valid(labeled.as_ref());
         let correct = true_bits(&eq(&predicted, &labeled)?);
         Ok(vec![correct, labeled_rows])
-    }
-
-    fn finish(&self, _: &(), counts: &[u64]) -> Option<f64> {
-        ratio(counts[0], counts[1])
     }
 
     fn documentation(&self) -> Option<&Documentation> {

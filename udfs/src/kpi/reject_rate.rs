@@ -8,7 +8,6 @@ use datafusion_macros::user_doc;
 
 use super::counting::CountingKpi;
 use super::disposition::{Disposition, Dispositions};
-use super::ratio;
 use crate::common::args::{ArgKind, Param};
 
 #[user_doc(
@@ -53,10 +52,6 @@ impl CountingKpi for RejectRate {
             dispositions.only(Disposition::Rejected),
             dispositions.attempts(),
         ])
-    }
-
-    fn finish(&self, _: &(), counts: &[u64]) -> Option<f64> {
-        ratio(counts[0], counts[1])
     }
 
     fn documentation(&self) -> Option<&Documentation> {

@@ -9,9 +9,8 @@ use datafusion_macros::user_doc;
 
 use super::counting::CountingKpi;
 use super::disposition::{Disposition, Dispositions};
-use super::ratio;
 use crate::common::args::{ArgKind, Param};
-use crate::common::masks::is_true;
+use crate::common::masks::flagged_among;
 
 #[user_doc(
     doc_section(label = "Call KPIs"),
@@ -58,12 +57,7 @@ impl CountingKpi for TransferRate {
 
     fn masks(&self, _: &(), args: &[ArrayRef]) -> Result<Vec<BooleanBuffer>> {
         let answered = Dispositions::new(&args[0])?.only(Disposition::Answered);
-        let transferred = &answered & &is_true(args[1].as_ref())?;
-        Ok(vec![transferred, answered])
-    }
-
-    fn finish(&self, _: &(), counts: &[u64]) -> Option<f64> {
-        ratio(counts[0], counts[1])
+        flagged_among(answered, args[1].as_ref())
     }
 
     fn documentation(&self) -> Option<&Documentation> {

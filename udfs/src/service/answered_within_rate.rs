@@ -11,7 +11,6 @@ use super::intervals::Intervals;
 use crate::common::args::{ArgKind, Param};
 use crate::common::constants::number_constant;
 use crate::kpi::counting::CountingKpi;
-use crate::kpi::ratio;
 
 #[user_doc(
     doc_section(label = "Service desk"),
@@ -82,10 +81,6 @@ impl CountingKpi for AnsweredWithinRate {
         let within = &intervals.measured & &soon;
         let sessions = &intervals.started & &!&intervals.malformed;
         Ok(vec![within, sessions])
-    }
-
-    fn finish(&self, _: &TargetSeconds, counts: &[u64]) -> Option<f64> {
-        ratio(counts[0], counts[1])
     }
 
     fn documentation(&self) -> Option<&Documentation> {

@@ -9,7 +9,6 @@ use datafusion_macros::user_doc;
 use crate::common::args::{ArgKind, Param};
 use crate::common::masks::{is_false, is_true, is_valid};
 use crate::kpi::counting::CountingKpi;
-use crate::kpi::ratio;
 
 #[user_doc(
     doc_section(label = "Service desk"),
@@ -55,10 +54,6 @@ impl CountingKpi for FcrRate {
         let sessions = &is_valid(args[0].as_ref()) & &is_valid(args[1].as_ref());
         let for_good = &is_true(args[0].as_ref())? & &is_false(args[1].as_ref())?;
         Ok(vec![for_good, sessions])
-    }
-
-    fn finish(&self, _: &(), counts: &[u64]) -> Option<f64> {
-        ratio(counts[0], counts[1])
     }
 
     fn documentation(&self) -> Option<&Documentation> {

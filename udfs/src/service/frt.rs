@@ -45,8 +45,7 @@ impl MeanKpi for Frt {
     }
 
     fn values(&self, args: &[ArrayRef]) -> Result<(Vec<f64>, BooleanBuffer)> {
-        let intervals = Intervals::new(&args[0], &args[1])?;
-        Ok((intervals.seconds, intervals.measured))
+        Intervals::measured_seconds(args)
     }
 
     fn documentation(&self) -> Option<&Documentation> {

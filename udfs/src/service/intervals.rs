@@ -46,6 +46,12 @@ impl Intervals {
             malformed,
         })
     }
+
+    /// The seconds and the rows that measure them, for a mean over intervals.
+    pub(crate) fn measured_seconds(args: &[ArrayRef]) -> Result<(Vec<f64>, BooleanBuffer)> {
+        let intervals = Self::new(&args[0], &args[1])?;
+        Ok((intervals.seconds, intervals.measured))
+    }
 }
 
 fn milliseconds(array: &ArrayRef) -> Result<&[i64]> {

@@ -7,9 +7,8 @@ use datafusion::logical_expr::Documentation;
 use datafusion_macros::user_doc;
 
 use crate::common::args::{ArgKind, Param};
-use crate::common::masks::{is_true, is_valid};
+use crate::common::masks::{flagged_among, is_valid};
 use crate::kpi::counting::CountingKpi;
-use crate::kpi::ratio;
 
 #[user_doc(
     doc_section(label = "Service desk"),
@@ -44,11 +43,7 @@ impl CountingKpi for ResolutionRate {
     }
 
     fn masks(&self, _: &(), args: &[ArrayRef]) -> Result<Vec<BooleanBuffer>> {
-        Ok(vec![is_true(args[0].as_ref())?, is_valid(args[0].as_ref())])
-    }
-
-    fn finish(&self, _: &(), counts: &[u64]) -> Option<f64> {
-        ratio(counts[0], counts[1])
+        flagged_among(is_valid(args[0].as_ref()), args[0].as_ref())
     }
 
     fn documentation(&self) -> Option<&Documentation> {

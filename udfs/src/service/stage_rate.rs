@@ -13,7 +13,6 @@ use crate::common::args::{ArgKind, Param};
 use crate::common::constants::text_constant;
 use crate::common::strings::Literals;
 use crate::kpi::counting::CountingKpi;
-use crate::kpi::ratio;
 
 #[user_doc(
     doc_section(label = "Service desk"),
@@ -108,10 +107,6 @@ impl CountingKpi for StageRate {
         let reached =
             |stage: u8| BooleanBuffer::collect_bool(codes.len(), |row| codes[row] >= stage);
         Ok(vec![reached(step.to), reached(step.from)])
-    }
-
-    fn finish(&self, _: &Step, counts: &[u64]) -> Option<f64> {
-        ratio(counts[0], counts[1])
     }
 
     fn documentation(&self) -> Option<&Documentation> {
