@@ -51,17 +51,27 @@ pub struct QueryParam {
 }
 
 /// The SQL types a parameter can have.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParamType {
     Bigint,
     Double,
     Varchar,
     Date,
     Boolean,
+    /// `CHOICE(a|b|c)`: text that must be one of the listed words (or NULL), so a
+    /// misspelt switch is an error naming the choices rather than an empty result.
+    Choice(Vec<String>),
 }
 
 impl ParamType {
     fn parse(text: &str) -> Option<Self> {
+        if let Some(words) = text
+            .strip_prefix("CHOICE(")
+            .and_then(|rest| rest.strip_suffix(')'))
+        {
+            let choices: Vec<String> = words.split('|').map(|w| w.trim().to_string()).collect();
+            return (!choices.iter().any(String::is_empty)).then_some(ParamType::Choice(choices));
+        }
         Some(match text.to_ascii_uppercase().as_str() {
             "BIGINT" => ParamType::Bigint,
             "DOUBLE" => ParamType::Double,
@@ -73,18 +83,18 @@ impl ParamType {
     }
 
     /// The Arrow type of the parameter's values.
-    fn data_type(self) -> DataType {
+    fn data_type(&self) -> DataType {
         match self {
             ParamType::Bigint => DataType::Int64,
             ParamType::Double => DataType::Float64,
-            ParamType::Varchar => DataType::Utf8,
+            ParamType::Varchar | ParamType::Choice(_) => DataType::Utf8,
             ParamType::Date => DataType::Date32,
             ParamType::Boolean => DataType::Boolean,
         }
     }
 
     /// The typed value of `text`; `NULL` (any case) is the type's NULL.
-    fn value(self, text: &str) -> Option<ScalarValue> {
+    fn value(&self, text: &str) -> Option<ScalarValue> {
         let is_null = text.eq_ignore_ascii_case("null");
         Some(match self {
             ParamType::Bigint if is_null => ScalarValue::Int64(None),
@@ -96,6 +106,10 @@ impl ParamType {
             }
             ParamType::Varchar if is_null => ScalarValue::Utf8(None),
             ParamType::Varchar => ScalarValue::Utf8(Some(text.to_string())),
+            ParamType::Choice(_) if is_null => ScalarValue::Utf8(None),
+            ParamType::Choice(choices) => {
+                ScalarValue::Utf8(Some(choices.iter().find(|c| *c == text.trim())?.clone()))
+            }
             ParamType::Date if is_null => ScalarValue::Date32(None),
             ParamType::Date => {
                 let date = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()?;
@@ -120,6 +134,7 @@ impl fmt::Display for ParamType {
             ParamType::Varchar => "VARCHAR",
             ParamType::Date => "DATE (YYYY-MM-DD)",
             ParamType::Boolean => "BOOLEAN",
+            ParamType::Choice(choices) => return write!(f, "one of {}", choices.join("|")),
         })
     }
 }

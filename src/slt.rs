@@ -22,6 +22,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::prelude::SessionContext;
 use sqllogictest::{AsyncDB, ColumnType, DBOutput, Runner};
 
+use crate::location::Location;
 use crate::session::{self, Options};
 
 /// Column types as `.slt` files spell them after `query`.
@@ -228,6 +229,10 @@ pub async fn run_file(path: &Path, options: &Options, complete: bool) -> Result<
     // expectations then do not depend on the machine's cores.
     let options = &Options {
         target_partitions: options.target_partitions.or(Some(TARGET_PARTITIONS)),
+        data: match data_directive(path)? {
+            Some(data) => Some(data),
+            None => options.data.clone(),
+        },
         ..options.clone()
     };
     // Build the first session here, so a bad data root fails once rather than on every
@@ -267,6 +272,31 @@ pub async fn run_file(path: &Path, options: &Options, complete: bool) -> Result<
             .await
             .map_err(|e| anyhow::anyhow!("{}", e.display(false)))
     }
+}
+
+/// The data root a file names for itself in a leading comment, `# data: DIR` (relative
+/// to the file), so a suite can carry small tables worked out by hand; it replaces
+/// `--data` for that file alone.
+fn data_directive(path: &Path) -> Result<Option<Location>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let Some(dir) = text
+        .lines()
+        .take_while(|line| line.starts_with('#'))
+        .find_map(|line| line.strip_prefix("# data:"))
+    else {
+        return Ok(None);
+    };
+    let base = path.parent().unwrap_or(Path::new("."));
+    let root = base.join(dir.trim());
+    if !root.is_dir() {
+        bail!(
+            "{} names data root {}, which is not a directory",
+            path.display(),
+            root.display()
+        );
+    }
+    Ok(Some(Location::parse(&root.display().to_string())?))
 }
 
 /// As DataFusion's runner compares: each row's cells joined by a space, trailing

@@ -418,3 +418,51 @@ fn the_planted_purchase_process_is_recovered_by_the_fits() {
         value(9)
     );
 }
+
+/// kpi_change_drivers names each planted ban as the top caller-number driver of its
+/// campaign's connect-rate change from the day before the ban to the day after: the number
+/// stops connecting, so its rate effect outweighs every other number's noise.
+#[test]
+fn change_drivers_name_the_banned_number() {
+    let mut checked = 0;
+    for number in truth()["banned_numbers"].as_array().unwrap() {
+        let caller = number["caller_number"].as_str().unwrap();
+        let campaign = number["campaign_id"].as_str().unwrap();
+        let at = number["banned_at"].as_str().unwrap();
+        let ban_day = format!(
+            "(SELECT min(dt) FROM calls WHERE caller_number = '{caller}' AND dialed_at >= TIMESTAMP '{at}')"
+        );
+        let days = query(
+            &data(),
+            &format!(
+                "SELECT {ban_day} + 1 < (SELECT max(dt) FROM calls) AS inside, \
+                 CAST({ban_day} + 1 AS VARCHAR) AS after, CAST({ban_day} - 1 AS VARCHAR) AS before"
+            ),
+        );
+        let cells: Vec<&str> = days
+            .lines()
+            .nth(3)
+            .unwrap()
+            .split('|')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
+        if cells[0] != "true" {
+            continue;
+        }
+        let top = query(
+            &data(),
+            &format!(
+                "SELECT segment, rate FROM kpi_change_drivers('connect', 'caller_number', \
+                 '{}', 1, '{}', '{campaign}') WHERE driver_rank = 1",
+                cells[1], cells[2]
+            ),
+        );
+        assert!(
+            top.contains(&format!("| {caller} ")) && top.contains("| 0.0  "),
+            "{caller} banned at {at} is not the top driver of {campaign}:\n{top}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 2, "only {checked} bans fall inside the window");
+}
