@@ -1,6 +1,6 @@
 //! The `callsql` command line.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -313,12 +313,7 @@ fn usage_error(error: &clap::Error) -> ExitCode {
 /// Errors are one line on stderr, whatever layers they passed through. A reader that
 /// stopped early (`callsql … | head`) is not an error.
 fn fail(error: &anyhow::Error, reporter: Reporter) -> ExitCode {
-    let broken_pipe = error.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-    });
-    if broken_pipe {
+    if output::is_reader_gone(error) {
         return ExitCode::SUCCESS;
     }
     eprintln!("error: {}", reporter.line(error));
@@ -526,9 +521,7 @@ fn json_lines<T: serde::Serialize>(items: &[T]) -> Result<String> {
 }
 
 fn print_text(text: &str) -> Result<ExitCode> {
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes())?;
-    stdout.flush()?;
+    output::to_stdout(&mut std::io::stdout().lock(), text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -17,6 +17,33 @@ use tokio::io::AsyncWriteExt;
 use crate::format::{Encoder, OutputFormat, TableStyle};
 use crate::location::Location;
 
+/// Standard output's reader went away (`callsql … | head`): the end of the run, not an
+/// error. Only a write to standard output makes it; a broken pipe anywhere else (a
+/// connection to S3 cut mid-upload) is an error like any other.
+#[derive(Debug)]
+pub struct ReaderGone;
+
+impl std::fmt::Display for ReaderGone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("standard output was closed by its reader")
+    }
+}
+
+impl std::error::Error for ReaderGone {}
+
+/// Whether `error` is standard output's reader going away rather than a failure.
+pub fn is_reader_gone(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| cause.is::<ReaderGone>())
+}
+
+/// Writes `bytes` to standard output, flushed; a closed pipe becomes [`ReaderGone`].
+pub fn to_stdout(stdout: &mut impl Write, bytes: &[u8]) -> Result<()> {
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Err(ReaderGone.into()),
+        other => Ok(other?),
+    }
+}
+
 /// The destination of one result.
 pub enum Sink {
     Stdout(std::io::Stdout),
@@ -75,7 +102,7 @@ impl Sink {
             return Ok(());
         }
         match self {
-            Sink::Stdout(stdout) => stdout.lock().write_all(&bytes)?,
+            Sink::Stdout(stdout) => to_stdout(&mut stdout.lock(), &bytes)?,
             Sink::Pager(child) => {
                 // A pager quit early (`q` in less) has read all the reader wanted.
                 if let Some(input) = child.stdin.as_mut()
@@ -96,7 +123,7 @@ impl Sink {
 
     async fn commit(&mut self) -> Result<()> {
         match self {
-            Sink::Stdout(stdout) => stdout.lock().flush()?,
+            Sink::Stdout(stdout) => to_stdout(&mut stdout.lock(), &[])?,
             Sink::Pager(child) => {
                 drop(child.stdin.take());
                 let waiting = tokio::task::block_in_place(|| child.wait());
@@ -331,6 +358,30 @@ mod tests {
         )
         .await
         .unwrap()
+    }
+
+    /// A writer whose reader has gone.
+    struct ClosedPipe;
+
+    impl Write for ClosedPipe {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A closed standard output ends the run quietly; a broken pipe from anywhere else
+    /// (an S3 connection cut mid-upload) stays an error, so the run is not reported done.
+    #[test]
+    fn only_standard_output_closing_is_not_an_error() {
+        let closed = to_stdout(&mut ClosedPipe, b"rows").unwrap_err();
+        assert!(is_reader_gone(&closed.context("printing rows")));
+        let upload = anyhow::Error::from(std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+            .context("cannot write s3://bucket/report.csv");
+        assert!(!is_reader_gone(&upload));
     }
 
     /// The pager gets the whole table on its input; one that quits early is not an error.

@@ -1,6 +1,5 @@
 //! Backslash commands, as psql spells them where psql has one.
 
-use std::io::Write;
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -228,10 +227,7 @@ impl Repl {
 }
 
 fn print_text(text: &str) -> Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes())?;
-    stdout.flush()?;
-    Ok(())
+    crate::output::to_stdout(&mut std::io::stdout().lock(), text.as_bytes())
 }
 
 /// Splits on whitespace, keeping single- or double-quoted runs together (`tz='Asia/X Y'`).
