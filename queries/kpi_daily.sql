@@ -1,6 +1,6 @@
 -- name: kpi_daily
--- description: The daily trend of the headline KPIs: attempts, connect, conversion, abandon, talk time, AHT, effective and transfer rates, CSAT, NPS and revenue, per calendar day.
--- columns: day, attempts, connect_rate, conversion_rate, abandon_rate, avg_talk_s, aht_s, effective_rate, transfer_rate, csat, nps, successes, revenue
+-- description: The daily trend of the headline KPIs: attempts, connect, conversion, abandon, talk time, AHT, effective, transfer, intent accuracy, ban and complaint rates, CSAT, NPS and revenue, per calendar day.
+-- columns: day, attempts, connect_rate, conversion_rate, abandon_rate, avg_talk_s, aht_s, effective_rate, transfer_rate, intent_accuracy, ban_rate, complaint_rate, csat, nps, successes, revenue
 -- param campaign VARCHAR = NULL: Only this campaign (NULL: all campaigns together).
 -- param since DATE = NULL: First day (NULL: from the start).
 -- param until DATE = NULL: Last day (NULL: to the end).
@@ -17,6 +17,9 @@ SELECT
     aht(talk_s, hold_s, acw_s) AS aht_s,
     effective_rate(disposition, is_effective) AS effective_rate,
     transfer_rate(disposition, transferred) AS transfer_rate,
+    intent_accuracy(predicted_intent, labeled_intent) AS intent_accuracy,
+    ban_rate(caller_number, disposition) AS ban_rate,
+    complaint_rate(disposition, complaint) AS complaint_rate,
     csat(csat) AS csat,
     nps(nps) AS nps,
     count(*) FILTER (WHERE outcome = 'success') AS successes,

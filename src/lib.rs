@@ -8,6 +8,7 @@
 
 pub mod canned;
 pub mod catalogue;
+pub mod dashboard;
 pub mod error;
 pub mod format;
 pub mod generator;

@@ -15,7 +15,7 @@ use callsql::location::Location;
 use callsql::output::{self, Sink};
 use callsql::session::{self, LexiconMode, Options};
 use callsql::slt;
-use callsql::{canned, catalogue, repl, serve};
+use callsql::{canned, catalogue, dashboard, repl, serve};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use datafusion::sql::parser::DFParser;
@@ -101,6 +101,39 @@ enum Command {
     /// psql. Clients are read-only; SIGTERM or Ctrl-C lets running statements finish
     /// (for up to 10 s) and exits 0.
     Serve(ServeArgs),
+    /// Write the monitoring board as one self-contained HTML page: KPI tiles for the last
+    /// day against the day before and the 7-day mean with the segments that moved each
+    /// rate, the daily trend, every campaign, and alerts; each panel is a canned query.
+    Dashboard(DashboardArgs),
+}
+
+#[derive(clap::Args)]
+struct DashboardArgs {
+    /// Where the page goes: a local .html path or s3://bucket/key (written whole or not
+    /// at all; on S3 with Content-Type text/html).
+    #[arg(long, value_name = "FILE|URL")]
+    out: String,
+    /// First day covered (YYYY-MM-DD); from the start when not given.
+    #[arg(long, value_name = "DATE")]
+    since: Option<NaiveDate>,
+    /// Last day covered; the last day with calls is the tiles' day.
+    #[arg(long, value_name = "DATE")]
+    until: Option<NaiveDate>,
+    /// Only this campaign.
+    #[arg(long, value_name = "ID")]
+    campaign: Option<String>,
+    /// Time zone of the local hours that explain a rate's move.
+    #[arg(long, value_name = "ZONE", default_value = "Asia/Shanghai")]
+    tz: String,
+    /// The page's language.
+    #[arg(long, value_enum, default_value_t = PageLanguage::Zh)]
+    lang: PageLanguage,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum PageLanguage {
+    Zh,
+    En,
 }
 
 #[derive(clap::Args)]
@@ -338,6 +371,7 @@ async fn run(cli: Cli, reporter: Reporter) -> Result<ExitCode> {
         Some(Command::Functions(args)) => list_functions(args, &options, cli.format).await,
         Some(Command::Repl) => repl::run(&options, cli.format.unwrap_or_default(), reporter).await,
         Some(Command::Serve(args)) => serve(args, options).await,
+        Some(Command::Dashboard(args)) => write_dashboard(args, &options).await,
         None => match cli.command {
             Some(sql) => execute(&sql, &options, cli.format.unwrap_or_default()).await,
             None => repl::run(&options, cli.format.unwrap_or_default(), reporter).await,
@@ -458,6 +492,28 @@ async fn run_query(
             sink.describe()
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn write_dashboard(args: DashboardArgs, options: &Options) -> Result<ExitCode> {
+    let board_options = dashboard::BoardOptions {
+        since: args.since,
+        until: args.until,
+        campaign: args.campaign,
+        tz: args.tz,
+        lang: match args.lang {
+            PageLanguage::Zh => dashboard::Lang::Zh,
+            PageLanguage::En => dashboard::Lang::En,
+        },
+    };
+    // The destination is checked before any query runs.
+    let mut sink = Sink::file_typed(&args.out, Some("text/html; charset=utf-8"))?;
+    let ctx = session::build(options).await?;
+    let board = dashboard::Board::collect(&ctx, &board_options).await?;
+    let page = board.render();
+    let size = page.len();
+    output::write_all(&mut sink, page.into_bytes()).await?;
+    eprintln!("wrote the dashboard ({size} bytes) to {}", sink.describe());
     Ok(ExitCode::SUCCESS)
 }
 

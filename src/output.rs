@@ -12,6 +12,7 @@ use datafusion::execution::SendableRecordBatchStream;
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use object_store::buffered::BufWriter;
+use object_store::{Attribute, Attributes};
 use tokio::io::AsyncWriteExt;
 
 use crate::format::{Encoder, OutputFormat, TableStyle};
@@ -80,6 +81,12 @@ impl Sink {
 
     /// A file at `url`: a local path or `s3://bucket/key`.
     pub fn file(url: &str) -> Result<Self> {
+        Self::file_typed(url, None)
+    }
+
+    /// A file at `url` whose S3 object carries `content_type` (so a browser opens an HTML
+    /// report rather than downloading it); local files have no such attribute.
+    pub fn file_typed(url: &str, content_type: Option<&str>) -> Result<Self> {
         let location = Location::parse(url)?;
         let path = match &location {
             Location::Local(path) => {
@@ -93,8 +100,16 @@ impl Sink {
             }
             Location::S3 { .. } => location.object_path("")?,
         };
-        let writer = Some(Box::new(BufWriter::new(location.object_store()?, path)));
-        Ok(Sink::File { writer, location })
+        let mut writer = BufWriter::new(location.object_store()?, path);
+        if let (Location::S3 { .. }, Some(content_type)) = (&location, content_type) {
+            let mut attributes = Attributes::new();
+            attributes.insert(Attribute::ContentType, content_type.to_string().into());
+            writer = writer.with_attributes(attributes);
+        }
+        Ok(Sink::File {
+            writer: Some(Box::new(writer)),
+            location,
+        })
     }
 
     async fn write(&mut self, bytes: Vec<u8>) -> Result<()> {
@@ -204,6 +219,20 @@ pub fn progress(message: &str, format: OutputFormat, sink: &Sink) -> ProgressBar
         }
     });
     bar
+}
+
+/// Writes `bytes` as the whole content of `sink` (a file appears whole or not at all).
+pub async fn write_all(sink: &mut Sink, bytes: Vec<u8>) -> Result<()> {
+    let written = async {
+        sink.write(bytes).await?;
+        sink.commit().await
+    }
+    .await;
+    if let Err(error) = written {
+        sink.abort().await;
+        return Err(error.context(format!("nothing was written to {}", sink.describe())));
+    }
+    Ok(())
 }
 
 /// Streams `stream` into `sink` in `format`; returns the number of rows. On an error, or

@@ -13,6 +13,12 @@ SELECT
         / nullif(count(*) FILTER (WHERE disposition = 'answered'), 0) AS effective_rate,
     count(*) FILTER (WHERE disposition = 'answered' AND transferred)::DOUBLE
         / nullif(count(*) FILTER (WHERE disposition = 'answered'), 0) AS transfer_rate,
+    count(*) FILTER (WHERE labeled_intent IS NOT NULL AND predicted_intent = labeled_intent)::DOUBLE
+        / nullif(count(labeled_intent), 0) AS intent_accuracy,
+    count(DISTINCT caller_number) FILTER (WHERE disposition = 'blocked')::DOUBLE
+        / nullif(count(DISTINCT caller_number), 0) AS ban_rate,
+    count(*) FILTER (WHERE disposition IN ('answered', 'abandoned') AND complaint)::DOUBLE
+        / nullif(count(*) FILTER (WHERE disposition IN ('answered', 'abandoned')), 0) AS complaint_rate,
     count(*) FILTER (WHERE csat BETWEEN 4 AND 5)::DOUBLE / nullif(count(*) FILTER (WHERE csat BETWEEN 1 AND 5), 0) AS csat,
     100.0 * (count(*) FILTER (WHERE nps BETWEEN 9 AND 10) - count(*) FILTER (WHERE nps BETWEEN 0 AND 6))
         / nullif(count(*) FILTER (WHERE nps BETWEEN 0 AND 10), 0) AS nps,

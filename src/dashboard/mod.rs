@@ -1,0 +1,180 @@
+//! `callsql dashboard`: the monitoring board (实时监控看板) as one self-contained HTML page.
+//! Every number on it comes from a canned query run with the board's parameters, so a
+//! panel equals `callsql run NAME` with the same parameters; the page names the query
+//! under each panel.
+
+mod fonts;
+mod labels;
+mod page;
+pub mod tiles;
+
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use datafusion::arrow::json::ArrayWriter;
+use datafusion::prelude::SessionContext;
+use serde_json::{Map, Value};
+
+use crate::canned;
+pub use labels::Lang;
+
+/// One result row, by column name (NULL columns absent).
+pub type Row = Map<String, Value>;
+
+/// What the board covers.
+#[derive(Debug, Clone)]
+pub struct BoardOptions {
+    pub since: Option<NaiveDate>,
+    pub until: Option<NaiveDate>,
+    pub campaign: Option<String>,
+    /// Time zone of the local hours (drivers by hour).
+    pub tz: String,
+    pub lang: Lang,
+}
+
+/// The dimensions a rate tile's move is explained by, in the order ties are broken.
+const DRIVER_DIMENSIONS: [&str; 3] = ["campaign", "caller_number", "hour"];
+/// Drivers shown under a rate tile.
+const TOP_DRIVERS: usize = 3;
+
+/// One segment's part in a rate's change, from `kpi_change_drivers`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Driver {
+    pub dimension: &'static str,
+    pub segment: Option<String>,
+    /// Mix plus rate effect, a fraction (−0.019 is −1.9 points).
+    pub effect: f64,
+}
+
+/// The numbers of the page, each panel's rows as its canned query returned them.
+#[derive(Debug, Clone)]
+pub struct Board {
+    pub options: BoardOptions,
+    /// `kpi_daily`.
+    pub daily: Vec<Row>,
+    /// `kpi_overview` (one row per campaign).
+    pub campaigns: Vec<Row>,
+    /// The top drivers of each rate tile's change from the day before to the last day,
+    /// by `kpi_change_drivers` KPI.
+    pub drivers: Vec<(&'static str, Vec<Driver>)>,
+    /// `abandon_compliance` rows of the last day over either limit.
+    pub abandon_alerts: Vec<Row>,
+    /// `number_health` rows that are not `ok`.
+    pub number_alerts: Vec<Row>,
+}
+
+impl Board {
+    /// Runs the board's canned queries on `ctx`.
+    pub async fn collect(ctx: &SessionContext, options: &BoardOptions) -> Result<Board> {
+        let day = |d: Option<NaiveDate>| d.map(|d| d.to_string());
+        let campaign = options.campaign.clone();
+        let range = [("since", day(options.since)), ("until", day(options.until))];
+        let mut daily_params = vec![("campaign", campaign.clone())];
+        daily_params.extend(range.clone());
+        let daily = rows(ctx, "kpi_daily", &daily_params).await?;
+        let campaigns = rows(ctx, "kpi_overview", &range).await?;
+        let last_day = daily
+            .last()
+            .and_then(|row| row.get("day"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let mut drivers = Vec::new();
+        if let Some(last_day) = &last_day {
+            for indicator in tiles::INDICATORS {
+                let Some(kpi) = indicator.drivers else {
+                    continue;
+                };
+                let mut found = Vec::new();
+                for dimension in DRIVER_DIMENSIONS {
+                    let params = [
+                        ("kpi", Some(kpi.to_string())),
+                        ("dimension", Some(dimension.to_string())),
+                        ("day", Some(last_day.clone())),
+                        ("campaign", campaign.clone()),
+                        ("tz", Some(options.tz.clone())),
+                    ];
+                    for row in rows(ctx, "kpi_change_drivers", &params).await? {
+                        let Some(effect) = row.get("effect").and_then(Value::as_f64) else {
+                            continue;
+                        };
+                        found.push(Driver {
+                            dimension,
+                            segment: row
+                                .get("segment")
+                                .and_then(Value::as_str)
+                                .map(str::to_string),
+                            effect,
+                        });
+                    }
+                }
+                found.sort_by(|a, b| b.effect.abs().total_cmp(&a.effect.abs()));
+                found.truncate(TOP_DRIVERS);
+                drivers.push((kpi, found));
+            }
+        }
+        let abandon_alerts = rows(ctx, "abandon_compliance", &[])
+            .await?
+            .into_iter()
+            .filter(|row| {
+                row.get("dt").and_then(Value::as_str) == last_day.as_deref()
+                    && ["tsr_over_limit", "ofcom_over_limit"]
+                        .iter()
+                        .any(|flag| row.get(*flag) == Some(&Value::Bool(true)))
+            })
+            .filter(|row| in_campaign(row, "campaign_id", options))
+            .collect();
+        let number_alerts = rows(ctx, "number_health", &range)
+            .await?
+            .into_iter()
+            .filter(|row| row.get("status").and_then(Value::as_str) != Some("ok"))
+            .collect();
+        Ok(Board {
+            options: options.clone(),
+            daily,
+            campaigns,
+            drivers,
+            abandon_alerts,
+            number_alerts,
+        })
+    }
+
+    /// The page.
+    pub fn render(&self) -> String {
+        page::render(self)
+    }
+}
+
+fn in_campaign(row: &Row, column: &str, options: &BoardOptions) -> bool {
+    options
+        .campaign
+        .as_deref()
+        .is_none_or(|campaign| row.get(column).and_then(Value::as_str) == Some(campaign))
+}
+
+/// The rows of canned query `name` with `params` (absent ones take their defaults).
+pub async fn rows(
+    ctx: &SessionContext,
+    name: &str,
+    params: &[(&str, Option<String>)],
+) -> Result<Vec<Row>> {
+    let query = canned::find(name)?;
+    let given: Vec<(String, String)> = params
+        .iter()
+        .filter_map(|(key, value)| Some((key.to_string(), value.clone()?)))
+        .collect();
+    let batches = query
+        .dataframe(ctx, &given)
+        .await?
+        .collect()
+        .await
+        .with_context(|| format!("query {name}"))?;
+    let mut writer = ArrayWriter::new(Vec::new());
+    for batch in &batches {
+        writer.write(batch)?;
+    }
+    writer.finish()?;
+    let bytes = writer.into_inner();
+    if bytes.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(serde_json::from_slice(&bytes)?)
+}
