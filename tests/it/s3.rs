@@ -242,6 +242,7 @@ fn generated_data_on_s3_queries_the_same_as_local() {
     kills_leave_nothing_partial(&server);
     faults_end_in_retries_or_one_line(&server, &remote);
     imports_read_and_write_s3(&server);
+    dashboard_to_s3_is_served_as_html(&server);
     batch_output_is_whole_or_absent(server);
 }
 
@@ -259,15 +260,7 @@ fn imports_read_and_write_s3(server: &Seaweed) {
 
     let env = server.env();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let store = object_store::aws::AmazonS3Builder::new()
-        .with_endpoint(server.endpoint())
-        .with_region("us-east-1")
-        .with_bucket_name(BUCKET)
-        .with_access_key_id(ACCESS_KEY)
-        .with_secret_access_key(SECRET_KEY)
-        .with_allow_http(true)
-        .build()
-        .unwrap();
+    let store = direct_store(server);
     let master = std::fs::read(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("testdata/import/asterisk/Master.csv"),
@@ -352,6 +345,51 @@ fn imports_read_and_write_s3(server: &Seaweed) {
             assert!(check_root(&root, &env, calls));
         }
     }
+}
+
+/// The test bucket through object_store itself, without callsql.
+fn direct_store(server: &Seaweed) -> object_store::aws::AmazonS3 {
+    object_store::aws::AmazonS3Builder::new()
+        .with_endpoint(server.endpoint())
+        .with_region("us-east-1")
+        .with_bucket_name(BUCKET)
+        .with_access_key_id(ACCESS_KEY)
+        .with_secret_access_key(SECRET_KEY)
+        .with_allow_http(true)
+        .build()
+        .unwrap()
+}
+
+/// `dashboard --out s3://…` writes the page with Content-Type text/html, so a browser
+/// opening the object's URL shows it rather than downloading it.
+fn dashboard_to_s3_is_served_as_html(server: &Seaweed) {
+    use object_store::{Attribute, ObjectStoreExt};
+
+    let env = server.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let data = crate::support::fixtures().display().to_string();
+    let url = format!("s3://{BUCKET}/boards/board.html");
+    let output = callsql(&["--data", &data, "dashboard", "--out", &url], &env);
+    assert!(
+        output.status.success(),
+        "{}",
+        crate::support::stderr(&output)
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (attributes, bytes) = runtime.block_on(async {
+        let got = direct_store(server)
+            .get(&object_path("boards/board.html"))
+            .await
+            .unwrap();
+        let attributes = got.attributes.clone();
+        (attributes, got.bytes().await.unwrap())
+    });
+    assert_eq!(
+        attributes.get(&Attribute::ContentType).map(|v| v.as_ref()),
+        Some("text/html; charset=utf-8")
+    );
+    let page = String::from_utf8(bytes.to_vec()).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.ends_with("</html>\n"));
 }
 
 fn object_path(text: &str) -> object_store::path::Path {

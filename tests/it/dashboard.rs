@@ -1,0 +1,301 @@
+//! `callsql dashboard` end to end: the page's numbers are its canned queries' numbers, and
+//! a real browser (Debian's Chromium, which `.ci/run` installs with a CJK font) renders it
+//! with its chart, its campaign filter and no script error or blocked request.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use crate::support::{assert_one_line_error, callsql, fixtures, stderr, stdout};
+
+/// Writes the board of `data` with `args` to a fresh directory; returns the page.
+fn board(data: &Path, args: &[&str]) -> (tempfile::TempDir, PathBuf, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("board.html");
+    let mut all = vec![
+        "--data",
+        data.to_str().unwrap(),
+        "dashboard",
+        "--out",
+        page.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    let output = callsql(&all, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let html = std::fs::read_to_string(&page).unwrap();
+    (dir, page, html)
+}
+
+/// The rows of `callsql run NAME` as CSV records, header first.
+fn canned_rows(name: &str, params: &[&str]) -> Vec<Vec<String>> {
+    let data = fixtures();
+    let mut args = vec![
+        "--data",
+        data.to_str().unwrap(),
+        "--format",
+        "csv",
+        "run",
+        name,
+    ];
+    for param in params {
+        args.extend(["--param", param]);
+    }
+    let output = callsql(&args, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    stdout(&output)
+        .lines()
+        .map(|line| line.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+fn column(rows: &[Vec<String>], name: &str) -> usize {
+    rows[0].iter().position(|c| c == name).unwrap()
+}
+
+fn percent(text: &str) -> String {
+    format!("{:.1}%", 100.0 * text.parse::<f64>().unwrap())
+}
+
+fn grouped(text: &str) -> String {
+    let digits = text.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Each campaign row shows kpi_overview's attempts and rates; the tiles show kpi_daily's
+/// last day; the first driver under the connect tile is the largest effect among
+/// kpi_change_drivers' campaigns, caller numbers and hours for that day.
+#[test]
+fn panels_equal_their_canned_queries() {
+    let (_dir, _page, html) = board(&fixtures(), &["--lang", "en"]);
+    let overview = canned_rows("kpi_overview", &[]);
+    for row in &overview[1..] {
+        let campaign = &row[column(&overview, "campaign_id")];
+        let start = html
+            .find(&format!("<tr data-campaign=\"{campaign}\">"))
+            .unwrap_or_else(|| panic!("no row for {campaign}"));
+        let end = start + html[start..].find("</tr>").unwrap();
+        let shown = &html[start..end];
+        assert!(
+            shown.contains(&format!(
+                "<td class=\"num\">{}</td>",
+                grouped(&row[column(&overview, "attempts")])
+            )),
+            "{shown}"
+        );
+        for rate in [
+            "connect_rate",
+            "conversion_rate",
+            "abandon_rate_tsr",
+            "transfer_rate",
+        ] {
+            let value = percent(&row[column(&overview, rate)]);
+            assert!(
+                shown.contains(&format!("</span>{value}</td>")),
+                "{rate} {value}: {shown}"
+            );
+        }
+    }
+
+    let daily = canned_rows("kpi_daily", &[]);
+    let last = daily.last().unwrap();
+    for rate in [
+        "connect_rate",
+        "conversion_rate",
+        "abandon_rate",
+        "ban_rate",
+    ] {
+        let tile = format!(
+            "data-indicator=\"{rate}\"><div class=\"name\">{}</div><div class=\"value\">{}</div>",
+            callsql::dashboard::Lang::En.text(rate),
+            percent(&last[column(&daily, rate)])
+        );
+        assert!(html.contains(&tile), "{tile}");
+    }
+
+    let day = format!("day={}", last[column(&daily, "day")]);
+    let mut largest: Option<(f64, String)> = None;
+    for dimension in ["campaign", "caller_number", "hour"] {
+        let dimension_param = format!("dimension={dimension}");
+        let drivers = canned_rows("kpi_change_drivers", &[&day, &dimension_param]);
+        let effect = column(&drivers, "effect");
+        for row in &drivers[1..] {
+            let value: f64 = row[effect].parse().unwrap();
+            if largest
+                .as_ref()
+                .is_none_or(|(best, _)| value.abs() > best.abs())
+            {
+                largest = Some((value, row[column(&drivers, "segment")].clone()));
+            }
+        }
+    }
+    let (effect, segment) = largest.unwrap();
+    let tile = &html[html.find("data-indicator=\"connect_rate\"").unwrap()..];
+    let first = &tile[tile.find("<li>").unwrap()..tile.find("</li>").unwrap()];
+    assert!(first.contains(&segment), "{first} against {segment}");
+    assert!(
+        first.contains(&format!("{:.1}", 100.0 * effect.abs())),
+        "{first} against {effect}"
+    );
+}
+
+/// Chromium when installed; under CI a missing browser fails the test.
+fn browser() -> Option<PathBuf> {
+    let found = ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| which(name));
+    if found.is_none() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "no Chromium: .ci/run installs Debian's chromium"
+        );
+        eprintln!("skipped: no Chromium on PATH");
+    }
+    found
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|dir| Path::new(dir).join(name))
+        .find(|path| path.is_file())
+}
+
+/// The DOM after the page's script ran, and Chromium's log (console errors and refused
+/// requests are logged there).
+fn rendered(chromium: &Path, url: &str, screenshot: Option<&Path>) -> (String, String) {
+    let profile = tempfile::tempdir().unwrap();
+    let mut command = Command::new(chromium);
+    command.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--virtual-time-budget=3000",
+        "--window-size=1280,1800",
+        &format!("--user-data-dir={}", profile.path().display()),
+    ]);
+    match screenshot {
+        Some(path) => command.arg(format!("--screenshot={}", path.display())),
+        None => command.arg("--dump-dom"),
+    };
+    let started = Instant::now();
+    let output = command.arg(url).output().unwrap();
+    eprintln!("chromium took {:?} for {url}", started.elapsed());
+    assert!(output.status.success(), "{}", stderr(&output));
+    (stdout(&output), stderr(&output))
+}
+
+fn assert_clean_log(log: &str) {
+    for needle in [
+        "Uncaught",
+        "Refused to",
+        "Content Security Policy",
+        "net::ERR",
+    ] {
+        assert!(
+            !log.lines().any(|line| line.contains(needle)),
+            "{needle} in Chromium's log:\n{log}"
+        );
+    }
+}
+
+/// Both languages render: the chart drew, the script ran under the policy (a link to
+/// `#campaign=cmp003` hides the other campaigns' rows), nothing was refused or failed;
+/// the screenshots are kept under the target directory.
+#[test]
+fn the_page_renders_in_a_real_browser() {
+    let Some(chromium) = browser() else { return };
+    for lang in ["zh", "en"] {
+        let (_dir, page, html) = board(&fixtures(), &["--lang", lang]);
+        eprintln!("{lang} page: {} bytes", html.len());
+        let url = format!("file://{}#campaign=cmp003", page.display());
+        let (dom, log) = rendered(&chromium, &url, None);
+        assert_clean_log(&log);
+        let chart = &dom[dom.find("data-chart=\"trend\"").expect("the trend chart")..];
+        assert!(
+            chart.contains("<svg") && chart.contains("<path"),
+            "the chart drew nothing"
+        );
+        assert!(
+            dom.contains("<tr data-campaign=\"cmp003\"><td>cmp003</td>"),
+            "{dom}"
+        );
+        assert!(
+            dom.contains("<tr data-campaign=\"cmp001\" hidden=\"\">"),
+            "{dom}"
+        );
+        let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("dashboard-{lang}.png"));
+        let (_, log) = rendered(
+            &chromium,
+            &format!("file://{}", page.display()),
+            Some(&shot),
+        );
+        assert_clean_log(&log);
+        assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
+    }
+}
+
+/// A campaign named like markup shows as text in the browser: no element is made of it.
+#[test]
+fn hostile_campaign_names_render_as_text() {
+    let Some(chromium) = browser() else { return };
+    let hostile = "<img src=x onerror=alert(1)>";
+    let data = tempfile::tempdir().unwrap();
+    let drivers = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/kpi/drivers");
+    let copy = format!(
+        "COPY (SELECT * REPLACE (CASE WHEN campaign_id = 'cmpA' THEN '{hostile}' ELSE campaign_id END AS campaign_id) FROM calls) \
+         TO '{}/calls/' STORED AS PARQUET PARTITIONED BY (dt)",
+        data.path().display()
+    );
+    let output = callsql(&["--data", drivers.to_str().unwrap(), "-c", &copy], &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (_dir, page, html) = board(data.path(), &[]);
+    assert!(!html.contains("<img"), "{html}");
+    let (dom, log) = rendered(&chromium, &format!("file://{}", page.display()), None);
+    assert_clean_log(&log);
+    assert!(!dom.contains("<img"), "{dom}");
+    assert!(
+        dom.contains("<td>&lt;img src=x onerror=alert(1)&gt;</td>"),
+        "{dom}"
+    );
+}
+
+/// A destination that cannot be written fails in one line, before any query runs, and
+/// leaves nothing.
+#[test]
+fn a_bad_destination_fails_in_one_line() {
+    let data = fixtures();
+    let output = callsql(
+        &[
+            "--data",
+            data.to_str().unwrap(),
+            "dashboard",
+            "--out",
+            "s3://bucket",
+        ],
+        &[],
+    );
+    assert_one_line_error(&output, &["names a bucket"]);
+    let dir = tempfile::tempdir().unwrap();
+    let output = callsql(
+        &[
+            "--data",
+            data.to_str().unwrap(),
+            "dashboard",
+            "--out",
+            dir.path().to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_one_line_error(&output, &["is a directory"]);
+}
