@@ -272,16 +272,18 @@ fn campaign_table(board: &Board, lang: Lang) -> String {
         "abandon_rate_tsr",
         "transfer_rate",
     ];
-    let mut html = format!(
-        "<section><h2>{}</h2><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-        t("by_campaign"),
-        t("campaign"),
-        t("attempts"),
-        t("connect_rate"),
-        t("conversion_rate"),
-        t("abandon_rate"),
-        t("transfer_rate"),
-    );
+    let mut html = format!("<section><h2>{}</h2>", t("by_campaign"));
+    html.push_str(&table_head(
+        lang,
+        &[
+            "campaign",
+            "attempts",
+            "connect_rate",
+            "conversion_rate",
+            "abandon_rate",
+            "transfer_rate",
+        ],
+    ));
     for row in &board.campaigns {
         let campaign = escape(&text(row, "campaign_id").unwrap_or_default());
         html.push_str(&format!(
@@ -312,6 +314,15 @@ fn campaign_table(board: &Board, lang: Lang) -> String {
     html
 }
 
+/// A table's start: a header cell for each label key.
+fn table_head(lang: Lang, keys: &[&str]) -> String {
+    let cells: String = keys
+        .iter()
+        .map(|key| format!("<th>{}</th>", escape(lang.text(key))))
+        .collect();
+    format!("<table><thead><tr>{cells}</tr></thead><tbody>")
+}
+
 fn alerts(board: &Board, lang: Lang) -> String {
     let t = |key: &str| escape(lang.text(key));
     let mut html = format!(
@@ -322,11 +333,9 @@ fn alerts(board: &Board, lang: Lang) -> String {
     if board.abandon_alerts.is_empty() {
         html.push_str(&format!("<p>{}</p>", t("no_alerts")));
     } else {
-        html.push_str(&format!(
-            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-            t("campaign"),
-            t("tsr_rate_30d"),
-            t("ofcom_rate_24h")
+        html.push_str(&table_head(
+            lang,
+            &["campaign", "tsr_rate_30d", "ofcom_rate_24h"],
         ));
         for row in &board.abandon_alerts {
             let campaign = escape(&text(row, "campaign_id").unwrap_or_default());
@@ -346,12 +355,9 @@ fn alerts(board: &Board, lang: Lang) -> String {
     if board.number_alerts.is_empty() {
         html.push_str(&format!("<p>{}</p>", t("no_alerts")));
     } else {
-        html.push_str(&format!(
-            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-            t("caller_number"),
-            t("status"),
-            t("blocked_share"),
-            t("complaint_rate")
+        html.push_str(&table_head(
+            lang,
+            &["caller_number", "status", "blocked_share", "complaint_rate"],
         ));
         for row in &board.number_alerts {
             let status = text(row, "status").unwrap_or_default();
