@@ -39,7 +39,12 @@ CASES = {
     ], ()),
     "kpi_daily": (CALLS, [
         "dt", "disposition", "outcome", "talk_s", "hold_s", "acw_s", "is_effective",
-        "transferred", "csat", "nps", "order_amount",
+        "transferred", "predicted_intent", "labeled_intent", "caller_number", "complaint",
+        "csat", "nps", "order_amount",
+    ], ()),
+    "kpi_change_drivers": (CALLS, [
+        "dt", "campaign_id", "caller_number", "dialed_at", "script_id", "agent_id",
+        "disposition", "outcome", "transferred",
     ], ()),
     "hourly_connect": (CALLS, ["dialed_at", "disposition", "outcome"], ()),
     "agent_performance": (CALLS, [
