@@ -111,8 +111,20 @@ enum Command {
 struct DashboardArgs {
     /// Where the page goes: a local .html path or s3://bucket/key (written whole or not
     /// at all; on S3 with Content-Type text/html).
-    #[arg(long, value_name = "FILE|URL")]
-    out: String,
+    #[arg(
+        long,
+        value_name = "FILE|URL",
+        required_unless_present = "serve",
+        conflicts_with = "serve"
+    )]
+    out: Option<String>,
+    /// Serve the page live on this loopback address instead, recomputed every --refresh
+    /// (new files under --data appear without a restart); Ctrl-C or SIGTERM stops it.
+    #[arg(long, value_name = "ADDR:PORT")]
+    serve: Option<std::net::SocketAddr>,
+    /// How often the served page is recomputed (and the browser reloads it).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    refresh: std::time::Duration,
     /// First day covered (YYYY-MM-DD); from the start when not given.
     #[arg(long, value_name = "DATE")]
     since: Option<NaiveDate>,
@@ -328,9 +340,16 @@ fn usage_error(error: &clap::Error) -> ExitCode {
         (ErrorKind::ValueValidation, Some(flag), Some(reason)) => format!("{flag} {reason}"),
         _ => {
             let rendered = error.render().to_string();
-            let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
-            let first = lines.next().unwrap_or_default();
-            let mut line = first.strip_prefix("error: ").unwrap_or(first).to_string();
+            // The first paragraph is the message; a list under it (the missing arguments)
+            // joins its line.
+            let message: Vec<&str> = rendered
+                .lines()
+                .map(str::trim)
+                .take_while(|l| !l.is_empty())
+                .collect();
+            let first = message.join(" ");
+            let mut line = first.strip_prefix("error: ").unwrap_or(&first).to_string();
+            let lines = rendered.lines().map(str::trim);
             for tip in lines.filter_map(|l| l.strip_prefix("tip: ")) {
                 line.push_str("; ");
                 line.push_str(tip);
@@ -505,9 +524,15 @@ async fn write_dashboard(args: DashboardArgs, options: &Options) -> Result<ExitC
             PageLanguage::Zh => dashboard::Lang::Zh,
             PageLanguage::En => dashboard::Lang::En,
         },
+        reload_after: None,
+    };
+    let Some(out) = args.out else {
+        let listen = args.serve.context("dashboard needs --out or --serve")?;
+        dashboard::live::serve(options, &board_options, listen, args.refresh, stopped()).await?;
+        return Ok(ExitCode::SUCCESS);
     };
     // The destination is checked before any query runs.
-    let mut sink = Sink::file_typed(&args.out, Some("text/html; charset=utf-8"))?;
+    let mut sink = Sink::file_typed(&out, Some("text/html; charset=utf-8"))?;
     let ctx = session::build(options).await?;
     let board = dashboard::Board::collect(&ctx, &board_options).await?;
     let page = board.render();

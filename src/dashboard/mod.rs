@@ -5,6 +5,7 @@
 
 mod fonts;
 mod labels;
+pub mod live;
 mod page;
 pub mod tiles;
 
@@ -29,6 +30,8 @@ pub struct BoardOptions {
     /// Time zone of the local hours (drivers by hour).
     pub tz: String,
     pub lang: Lang,
+    /// A page served live asks the browser to reload it after this long.
+    pub reload_after: Option<std::time::Duration>,
 }
 
 /// The dimensions a rate tile's move is explained by, in the order ties are broken.

@@ -55,10 +55,18 @@ pub fn render(board: &Board) -> String {
     html.push_str(&format!(
         "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\">\
          <meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{}\
          <title>{} · {}</title><style>{STYLE}</style></head><body>\n",
         lang.code(),
         content_security_policy(),
+        board
+            .options
+            .reload_after
+            .map(|after| format!(
+                "<meta http-equiv=\"refresh\" content=\"{}\">",
+                after.as_secs().max(1)
+            ))
+            .unwrap_or_default(),
         t("title"),
         escape(&last_day),
     ));
@@ -400,6 +408,7 @@ mod tests {
                 campaign: Some(format!("\"{HOSTILE}")),
                 tz: "Asia/Shanghai".into(),
                 lang,
+                reload_after: None,
             },
             daily: vec![
                 row(json!({"day": "2025-06-13", "attempts": 1000, "connect_rate": 0.79})),

@@ -298,4 +298,104 @@ fn a_bad_destination_fails_in_one_line() {
         &[],
     );
     assert_one_line_error(&output, &["is a directory"]);
+    // Neither destination: clap's list of what is missing stays on the one line.
+    let output = callsql(&["--data", data.to_str().unwrap(), "dashboard"], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "error: the following required arguments were not provided: --out <FILE|URL> \
+         (see callsql --help)\n"
+    );
+    let output = callsql(
+        &[
+            "--data",
+            data.to_str().unwrap(),
+            "dashboard",
+            "--serve",
+            "0.0.0.0:0",
+        ],
+        &[],
+    );
+    assert_one_line_error(&output, &["listens on loopback only"]);
+}
+
+/// The body of `GET /` at `address`, or None while nothing answers.
+fn fetch(address: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).ok()?;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .ok()?;
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    let (head, body) = answer.split_once("\r\n\r\n")?;
+    head.starts_with("HTTP/1.1 200").then(|| body.to_string())
+}
+
+/// The page's data day, from its header.
+fn shown_day(page: &str) -> Option<&str> {
+    let start = page.find("Day: ")? + "Day: ".len();
+    page.get(start..start + 10)
+}
+
+/// Served live, the page reflects a day's file added under --data after a refresh, asks
+/// the browser to reload at the same interval, and SIGTERM stops the server cleanly.
+#[test]
+fn the_served_page_shows_new_files_after_a_refresh() {
+    let data = tempfile::tempdir().unwrap();
+    let calls = data.path().join("calls");
+    for entry in std::fs::read_dir(fixtures().join("calls")).unwrap() {
+        let day = entry.unwrap().path();
+        let target = calls.join(day.file_name().unwrap());
+        std::fs::create_dir_all(&target).unwrap();
+        std::fs::copy(day.join("part-0.parquet"), target.join("part-0.parquet")).unwrap();
+    }
+    let address = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_callsql"))
+        .args([
+            "--data",
+            data.path().to_str().unwrap(),
+            "dashboard",
+            "--lang",
+            "en",
+        ])
+        .args(["--serve", &address, "--refresh", "1s"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let wait_for = |what: &str, done: &dyn Fn(&str) -> bool| {
+        let started = Instant::now();
+        loop {
+            if let Some(page) = fetch(&address).filter(|page| done(page)) {
+                return page;
+            }
+            assert!(
+                started.elapsed().as_secs() < 90,
+                "the server never showed {what}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    };
+    let first = wait_for("a page", &|page| shown_day(page).is_some());
+    assert_eq!(shown_day(&first), Some("2025-06-14"));
+    assert!(first.contains("<meta http-equiv=\"refresh\" content=\"1\">"));
+    let new_day = calls.join("dt=2025-06-15");
+    std::fs::create_dir_all(&new_day).unwrap();
+    std::fs::copy(
+        calls.join("dt=2025-06-14/part-0.parquet"),
+        new_day.join("part-0.parquet"),
+    )
+    .unwrap();
+    wait_for("the new day", &|page| shown_day(page) == Some("2025-06-15"));
+    let pid = i32::try_from(server.id()).unwrap();
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let status = server.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "SIGTERM stops the server cleanly");
 }
