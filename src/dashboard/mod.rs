@@ -21,6 +21,10 @@ pub use labels::Lang;
 /// One result row, by column name (NULL columns absent).
 pub type Row = Map<String, Value>;
 
+/// A panel that needs more than `calls` (scripts, agents, the DNC list…): its rows, or why
+/// its query cannot run on this data (imported call logs often have `calls` alone).
+pub type Optional = std::result::Result<Vec<Row>, String>;
+
 /// What the board covers.
 #[derive(Debug, Clone)]
 pub struct BoardOptions {
@@ -63,7 +67,22 @@ pub struct Board {
     pub abandon_alerts: Vec<Row>,
     /// `number_health` rows that are not `ok`.
     pub number_alerts: Vec<Row>,
+    /// `script_ranking`.
+    pub scripts: Optional,
+    /// `script_elimination` rows marked to retire.
+    pub retire: Optional,
+    /// `funnel_by_attempt`.
+    pub funnel: Optional,
+    /// `agent_performance`, most calls first, at most [`TOP_AGENTS`].
+    pub agents: Optional,
+    /// `staffing_plan`.
+    pub staffing: Optional,
+    /// `compliance_audit`'s findings counted per rule and campaign.
+    pub findings: Optional,
 }
+
+/// Agents listed on the board.
+pub const TOP_AGENTS: usize = 20;
 
 impl Board {
     /// Runs the board's canned queries on `ctx`.
@@ -130,6 +149,26 @@ impl Board {
             .into_iter()
             .filter(|row| row.get("status").and_then(Value::as_str) != Some("ok"))
             .collect();
+        let scripts = optional(rows(ctx, "script_ranking", &range).await);
+        let retire = optional(
+            rows(ctx, "script_elimination", &[("since", day(options.since))]).await,
+        )
+        .map(|rows| {
+            rows.into_iter()
+                .filter(|row| row.get("eliminate") == Some(&Value::Bool(true)))
+                .collect()
+        });
+        let funnel = optional(rows(ctx, "funnel_by_attempt", &daily_params).await);
+        let agents = optional(rows(ctx, "agent_performance", &range).await).map(|mut agents| {
+            agents.sort_by_key(|row| std::cmp::Reverse(row.get("calls").and_then(Value::as_i64)));
+            agents.truncate(TOP_AGENTS);
+            agents
+        });
+        let mut local_params = vec![("tz", Some(options.tz.clone()))];
+        local_params.extend(range.clone());
+        let staffing = optional(rows(ctx, "staffing_plan", &local_params).await);
+        let findings =
+            optional(rows(ctx, "compliance_audit", &local_params).await).map(count_findings);
         Ok(Board {
             options: options.clone(),
             daily,
@@ -137,6 +176,12 @@ impl Board {
             drivers,
             abandon_alerts,
             number_alerts,
+            scripts,
+            retire,
+            funnel,
+            agents,
+            staffing,
+            findings,
         })
     }
 
@@ -144,6 +189,41 @@ impl Board {
     pub fn render(&self) -> String {
         page::render(self)
     }
+}
+
+/// The rows, or the first line of why the query failed.
+fn optional(rows: Result<Vec<Row>>) -> Optional {
+    rows.map_err(|error| {
+        format!("{error:#}")
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    })
+}
+
+/// One row per (rule, campaign) with its number of findings, in rule order.
+fn count_findings(findings: Vec<Row>) -> Vec<Row> {
+    let mut counts: std::collections::BTreeMap<(String, String), u64> = Default::default();
+    for row in findings {
+        let key = |column: &str| {
+            row.get(column)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        *counts.entry((key("rule"), key("campaign_id"))).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .map(|((rule, campaign), findings)| {
+            let mut row = Row::new();
+            row.insert("rule".into(), rule.into());
+            row.insert("campaign_id".into(), campaign.into());
+            row.insert("findings".into(), findings.into());
+            row
+        })
+        .collect()
 }
 
 fn in_campaign(row: &Row, column: &str, options: &BoardOptions) -> bool {

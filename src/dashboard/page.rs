@@ -3,13 +3,13 @@
 //! and every value from the data is escaped.
 
 use base64::Engine;
-use charts_rs::{LineChart, Series};
+use charts_rs::{BarChart, LineChart, Series};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::labels::{Lang, arrow, grouped};
 use super::tiles::{INDICATORS, Tile, Tone, Unit};
-use super::{Board, Driver, Row};
+use super::{Board, Driver, Optional, Row};
 
 /// Shows only the rows of the chosen campaign (every element with `data-campaign`).
 /// A page opened as `board.html#campaign=ID` starts filtered to that campaign.
@@ -35,7 +35,7 @@ section{background:#fff;border-radius:8px;padding:14px 16px;margin-bottom:16px;b
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eee}\
 td.num{text-align:right;font-variant-numeric:tabular-nums}\
 .bar{display:inline-block;height:8px;background:#4e79a7;border-radius:2px;vertical-align:middle;margin-right:6px}\
-.source{color:#888;font-size:11px;margin:6px 0 0}";
+.source{color:#888;font-size:11px;margin:6px 0 0}.unavailable{color:#888}";
 
 /// The page for `board`.
 pub fn render(board: &Board) -> String {
@@ -88,6 +88,96 @@ pub fn render(board: &Board) -> String {
     ));
     html.push_str(&campaign_table(board, lang));
     html.push_str(&alerts(board, lang));
+    html.push_str(&panel(
+        lang,
+        "scripts_panel",
+        "script_ranking",
+        &rows_table(
+            lang,
+            &board.scripts,
+            &[
+                ("campaign_id", Cell::Text),
+                ("script_id", Cell::Text),
+                ("trials", Cell::Count),
+                ("success_rate", Cell::Rate),
+                ("rate_lower", Cell::Rate),
+                ("rate_upper", Cell::Rate),
+                ("p_best", Cell::Rate),
+            ],
+        ),
+    ));
+    html.push_str(&panel(
+        lang,
+        "retire_panel",
+        "script_elimination",
+        &rows_table(
+            lang,
+            &board.retire,
+            &[
+                ("campaign_id", Cell::Text),
+                ("script_id", Cell::Text),
+                ("trials", Cell::Count),
+                ("p_best", Cell::Rate),
+                ("reason", Cell::Text),
+            ],
+        ),
+    ));
+    html.push_str(&panel(
+        lang,
+        "funnel_panel",
+        "funnel_by_attempt",
+        &rows_table(
+            lang,
+            &board.funnel,
+            &[
+                ("attempt_no", Cell::Count),
+                ("attempts", Cell::Count),
+                ("live_rate", Cell::Rate),
+                ("effective_rate", Cell::Rate),
+                ("success_rate", Cell::Rate),
+                ("cumulative_success_share", Cell::Rate),
+            ],
+        ),
+    ));
+    html.push_str(&panel(
+        lang,
+        "agents_panel",
+        "agent_performance",
+        &rows_table(
+            lang,
+            &board.agents,
+            &[
+                ("agent_id", Cell::Text),
+                ("team", Cell::Text),
+                ("calls", Cell::Count),
+                ("aht_s", Cell::Seconds),
+                ("conversion_rate", Cell::Rate),
+                ("transfer_share", Cell::Rate),
+                ("csat", Cell::Rate),
+                ("complaint_rate", Cell::Rate),
+            ],
+        ),
+    ));
+    html.push_str(&panel(
+        lang,
+        "staffing_panel",
+        "staffing_plan",
+        &staffing_chart(board, lang),
+    ));
+    html.push_str(&panel(
+        lang,
+        "findings_panel",
+        "compliance_audit",
+        &rows_table(
+            lang,
+            &board.findings,
+            &[
+                ("rule", Cell::Label),
+                ("campaign_id", Cell::Text),
+                ("findings", Cell::Count),
+            ],
+        ),
+    ));
     html.push_str(&format!(
         "<script>{FILTER_SCRIPT}</script>\n</body></html>\n"
     ));
@@ -322,6 +412,115 @@ fn campaign_table(board: &Board, lang: Lang) -> String {
     html
 }
 
+/// How a table cell shows its value.
+#[derive(Clone, Copy)]
+enum Cell {
+    /// The value as text.
+    Text,
+    /// A code translated by the labels (a compliance rule).
+    Label,
+    Count,
+    Rate,
+    Seconds,
+}
+
+/// A section with a heading and its source query under it.
+fn panel(lang: Lang, title: &str, query: &str, body: &str) -> String {
+    format!(
+        "<section><h2>{}</h2>{body}<p class=\"source\">{}: {query}</p></section>\n",
+        escape(lang.text(title)),
+        escape(lang.text("source"))
+    )
+}
+
+/// `rows` as a table of `columns`; a row with a `campaign_id` is filtered with the campaign.
+/// A panel whose query could not run says why.
+fn rows_table(lang: Lang, rows: &Optional, columns: &[(&str, Cell)]) -> String {
+    let rows = match rows {
+        Ok(rows) => rows,
+        Err(reason) => return unavailable(lang, reason),
+    };
+    if rows.is_empty() {
+        return format!("<p>{}</p>", escape(lang.text("no_data")));
+    }
+    let keys: Vec<&str> = columns.iter().map(|(key, _)| *key).collect();
+    let mut html = table_head(lang, &keys);
+    for row in rows {
+        match text(row, "campaign_id") {
+            Some(campaign) => {
+                html.push_str(&format!("<tr data-campaign=\"{}\">", escape(&campaign)))
+            }
+            None => html.push_str("<tr>"),
+        }
+        for (key, cell) in columns {
+            let shown = match cell {
+                Cell::Text => escape(&row.get(*key).map(plain).unwrap_or_default()),
+                Cell::Label => escape(lang.text(&text(row, key).unwrap_or_default())),
+                Cell::Count => formatted(number(row, key), Unit::Count, lang),
+                Cell::Rate => formatted(number(row, key), Unit::Rate, lang),
+                Cell::Seconds => formatted(number(row, key), Unit::Seconds, lang),
+            };
+            let class = if matches!(cell, Cell::Text | Cell::Label) {
+                ""
+            } else {
+                " class=\"num\""
+            };
+            html.push_str(&format!("<td{class}>{shown}</td>"));
+        }
+        html.push_str("</tr>");
+    }
+    html.push_str("</tbody></table>");
+    html
+}
+
+/// A JSON value as plain text (strings without quotes).
+fn plain(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn unavailable(lang: Lang, reason: &str) -> String {
+    format!(
+        "<p class=\"unavailable\">{}: {}</p>",
+        escape(lang.text("unavailable")),
+        escape(reason)
+    )
+}
+
+/// Agents required per local hour.
+fn staffing_chart(board: &Board, lang: Lang) -> String {
+    let staffing = match &board.staffing {
+        Ok(rows) => rows,
+        Err(reason) => return unavailable(lang, reason),
+    };
+    if staffing.is_empty() {
+        return format!("<p>{}</p>", escape(lang.text("no_data")));
+    }
+    let hours: Vec<String> = staffing
+        .iter()
+        .map(|row| row.get("hour").map(plain).unwrap_or_default())
+        .collect();
+    let agents: Vec<Option<f32>> = staffing
+        .iter()
+        .map(|row| number(row, "agents").map(|v| v as f32))
+        .collect();
+    let series = vec![Series::new_nullable(
+        lang.text("agents").to_string(),
+        agents,
+    )];
+    let mut chart = BarChart::new(series, hours);
+    chart.base.width = 900.0;
+    chart.base.height = 280.0;
+    chart.base.font_family = super::fonts::chart_family().to_string();
+    match chart.svg() {
+        Ok(svg) => format!("<div class=\"chart\" data-chart=\"staffing\">{svg}</div>"),
+        Err(error) => format!("<p>{}</p>", escape(&error.to_string())),
+    }
+}
+
 /// A table's start: a header cell for each label key.
 fn table_head(lang: Lang, keys: &[&str]) -> String {
     let cells: String = keys
@@ -427,6 +626,14 @@ mod tests {
             )],
             abandon_alerts: vec![row(json!({"campaign_id": HOSTILE, "tsr_rate_30d": 0.05}))],
             number_alerts: vec![row(json!({"caller_number": HOSTILE, "status": "blocked"}))],
+            scripts: Ok(vec![row(
+                json!({"campaign_id": HOSTILE, "script_id": HOSTILE, "p_best": 0.5}),
+            )]),
+            retire: Ok(Vec::new()),
+            funnel: Ok(Vec::new()),
+            agents: Err(format!("table {HOSTILE} not found")),
+            staffing: Ok(Vec::new()),
+            findings: Ok(Vec::new()),
         }
     }
 
@@ -440,7 +647,8 @@ mod tests {
         assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;"));
         assert_eq!(
             page.matches("&lt;img src=x onerror=alert(1)&gt;").count(),
-            9
+            13,
+            "9 places of the first panels, 3 in the script ranking, 1 in a query's error"
         );
         assert!(
             page.contains("&quot;&lt;img"),

@@ -119,6 +119,45 @@ fn panels_equal_their_canned_queries() {
         assert!(html.contains(&tile), "{tile}");
     }
 
+    // Script ranking: each script's trials and success rate.
+    let scripts = canned_rows("script_ranking", &[]);
+    for row in &scripts[1..] {
+        let cells = format!(
+            "<td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
+            row[column(&scripts, "campaign_id")],
+            row[column(&scripts, "script_id")],
+            grouped(&row[column(&scripts, "trials")]),
+            percent(&row[column(&scripts, "success_rate")]),
+        );
+        assert!(html.contains(&cells), "{cells}");
+    }
+    // Compliance findings per rule and campaign, counted by SQL over the canned query.
+    let data = fixtures();
+    let counted = callsql(
+        &[
+            "--data",
+            data.to_str().unwrap(),
+            "--format",
+            "csv",
+            "-c",
+            "SELECT rule, campaign_id, count(*) AS n FROM compliance_audit() GROUP BY 1, 2",
+        ],
+        &[],
+    );
+    let counted = stdout(&counted);
+    assert!(counted.lines().count() > 5, "{counted}");
+    for line in counted.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let shown = format!(
+            "<td>{}</td><td>{}</td><td class=\"num\">{}</td>",
+            callsql::dashboard::Lang::En.text(cells[0]),
+            cells[1],
+            grouped(cells[2])
+        );
+        assert!(html.contains(&shown), "{shown}");
+    }
+    assert!(html.contains("data-chart=\"staffing\"><svg"));
+
     let day = format!("day={}", last[column(&daily, "day")]);
     let mut largest: Option<(f64, String)> = None;
     for dimension in ["campaign", "caller_number", "hour"] {
@@ -221,11 +260,17 @@ fn the_page_renders_in_a_real_browser() {
         let url = format!("file://{}#campaign=cmp003", page.display());
         let (dom, log) = rendered(&chromium, &url, None);
         assert_clean_log(&log);
-        let chart = &dom[dom.find("data-chart=\"trend\"").expect("the trend chart")..];
-        assert!(
-            chart.contains("<svg") && chart.contains("<path"),
-            "the chart drew nothing"
-        );
+        // The line chart draws a path a series (two), the bar chart a rectangle a bar.
+        for (name, mark, least) in [("trend", "<path", 2), ("staffing", "<rect", 6)] {
+            let start = dom
+                .find(&format!("data-chart=\"{name}\""))
+                .expect("a chart");
+            let chart = &dom[start..start + dom[start..].find("</svg>").unwrap()];
+            assert!(
+                chart.contains("<svg") && chart.matches(mark).count() >= least,
+                "the {name} chart drew nothing"
+            );
+        }
         assert!(
             dom.contains("<tr data-campaign=\"cmp003\"><td>cmp003</td>"),
             "{dom}"
