@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use crate::support::{assert_one_line_error, callsql, fixtures, stderr, stdout};
+use crate::support::{assert_one_line_error, callsql, fixtures, generate_to, stderr, stdout};
 
 /// Writes the board of `data` with `args` to a fresh directory; returns the page.
 fn board(data: &Path, args: &[&str]) -> (tempfile::TempDir, PathBuf, String) {
@@ -443,4 +443,15 @@ fn the_served_page_shows_new_files_after_a_refresh() {
     assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
     let status = server.wait().unwrap();
     assert_eq!(status.code(), Some(0), "SIGTERM stops the server cleanly");
+}
+
+/// Fifty campaigns over a month stay far below 3 MB, and every campaign can be chosen.
+#[test]
+fn fifty_campaigns_fit_in_a_small_page() {
+    let data = tempfile::tempdir().unwrap();
+    generate_to(&data.path().display().to_string(), 100_000, 3, 30, 50);
+    let (_dir, _page, html) = board(data.path(), &[]);
+    eprintln!("50 campaigns: {} bytes", html.len());
+    assert!(html.len() < 3 * 1024 * 1024, "{} bytes", html.len());
+    assert_eq!(html.matches("<option value=\"cmp").count(), 50);
 }
