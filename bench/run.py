@@ -47,6 +47,8 @@ CASES = {
         "disposition", "outcome", "transferred",
     ], ()),
     "hourly_connect": (CALLS, ["dialed_at", "disposition", "outcome"], ()),
+    "connect_heatmap": (CALLS, ["dt", "dialed_at", "disposition"], ()),
+    "top_intents": (CALLS, ["predicted_intent", "disposition", "outcome"], ()),
     "agent_performance": (CALLS, [
         "agent_id", "disposition", "outcome", "talk_s", "hold_s", "acw_s", "transferred",
         "order_amount", "csat", "complaint",

@@ -67,6 +67,10 @@ pub struct Board {
     pub abandon_alerts: Vec<Row>,
     /// `number_health` rows that are not `ok`.
     pub number_alerts: Vec<Row>,
+    /// `connect_heatmap`.
+    pub heatmap: Vec<Row>,
+    /// `top_intents`.
+    pub intents: Vec<Row>,
     /// `script_ranking`.
     pub scripts: Optional,
     /// `script_elimination` rows marked to retire.
@@ -149,6 +153,12 @@ impl Board {
             .into_iter()
             .filter(|row| row.get("status").and_then(Value::as_str) != Some("ok"))
             .collect();
+        let mut local_params = vec![("tz", Some(options.tz.clone()))];
+        local_params.extend(range.clone());
+        let mut heatmap_params = local_params.clone();
+        heatmap_params.push(("campaign", campaign.clone()));
+        let heatmap = rows(ctx, "connect_heatmap", &heatmap_params).await?;
+        let intents = rows(ctx, "top_intents", &daily_params).await?;
         let scripts = optional(rows(ctx, "script_ranking", &range).await);
         let retire = optional(
             rows(ctx, "script_elimination", &[("since", day(options.since))]).await,
@@ -164,8 +174,6 @@ impl Board {
             agents.truncate(TOP_AGENTS);
             agents
         });
-        let mut local_params = vec![("tz", Some(options.tz.clone()))];
-        local_params.extend(range.clone());
         let staffing = optional(rows(ctx, "staffing_plan", &local_params).await);
         let findings =
             optional(rows(ctx, "compliance_audit", &local_params).await).map(count_findings);
@@ -176,6 +184,8 @@ impl Board {
             drivers,
             abandon_alerts,
             number_alerts,
+            heatmap,
+            intents,
             scripts,
             retire,
             funnel,

@@ -3,7 +3,7 @@
 //! and every value from the data is escaped.
 
 use base64::Engine;
-use charts_rs::{BarChart, LineChart, Series};
+use charts_rs::{BarChart, HeatmapChart, LineChart, Series};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -86,6 +86,12 @@ pub fn render(board: &Board) -> String {
         trend_chart(board, lang),
         t("source"),
     ));
+    html.push_str(&panel(
+        lang,
+        "heatmap_panel",
+        "connect_heatmap",
+        &heatmap_chart(board, lang),
+    ));
     html.push_str(&campaign_table(board, lang));
     html.push_str(&alerts(board, lang));
     html.push_str(&panel(
@@ -136,6 +142,21 @@ pub fn render(board: &Board) -> String {
                 ("effective_rate", Cell::Rate),
                 ("success_rate", Cell::Rate),
                 ("cumulative_success_share", Cell::Rate),
+            ],
+        ),
+    ));
+    html.push_str(&panel(
+        lang,
+        "intents_panel",
+        "top_intents",
+        &rows_table(
+            lang,
+            &Ok(board.intents.clone()),
+            &[
+                ("intent", Cell::Text),
+                ("calls", Cell::Count),
+                ("share", Cell::Rate),
+                ("success_rate", Cell::Rate),
             ],
         ),
     ));
@@ -490,6 +511,44 @@ fn unavailable(lang: Lang, reason: &str) -> String {
     )
 }
 
+/// Connect rate (in percent) per weekday and local hour.
+fn heatmap_chart(board: &Board, lang: Lang) -> String {
+    let cells: Vec<(i64, i64, f64)> = board
+        .heatmap
+        .iter()
+        .filter_map(|row| {
+            let at = |column: &str| row.get(column).and_then(Value::as_i64);
+            Some((at("weekday")?, at("hour")?, number(row, "connect_rate")?))
+        })
+        .collect();
+    if cells.is_empty() {
+        return format!("<p>{}</p>", escape(lang.text("no_data")));
+    }
+    let mut hours: Vec<i64> = cells.iter().map(|c| c.1).collect();
+    hours.sort_unstable();
+    hours.dedup();
+    let days: Vec<String> = (1..=7)
+        .map(|d| lang.text(&format!("weekday_{d}")).to_string())
+        .collect();
+    let data: Vec<(usize, f32)> = cells
+        .iter()
+        .filter_map(|(weekday, hour, rate)| {
+            let column = hours.binary_search(hour).ok()?;
+            let row = usize::try_from(weekday - 1).ok().filter(|r| *r < 7)?;
+            Some((row * hours.len() + column, (100.0 * rate) as f32))
+        })
+        .collect();
+    let labels = hours.iter().map(|h| format!("{h:02}")).collect();
+    let mut chart = HeatmapChart::new(data, labels, days);
+    chart.base.width = 900.0;
+    chart.base.height = 300.0;
+    chart.base.font_family = super::fonts::chart_family().to_string();
+    match chart.svg() {
+        Ok(svg) => format!("<div class=\"chart\" data-chart=\"heatmap\">{svg}</div>"),
+        Err(error) => format!("<p>{}</p>", escape(&error.to_string())),
+    }
+}
+
 /// Agents required per local hour.
 fn staffing_chart(board: &Board, lang: Lang) -> String {
     let staffing = match &board.staffing {
@@ -626,6 +685,8 @@ mod tests {
             )],
             abandon_alerts: vec![row(json!({"campaign_id": HOSTILE, "tsr_rate_30d": 0.05}))],
             number_alerts: vec![row(json!({"caller_number": HOSTILE, "status": "blocked"}))],
+            heatmap: Vec::new(),
+            intents: Vec::new(),
             scripts: Ok(vec![row(
                 json!({"campaign_id": HOSTILE, "script_id": HOSTILE, "p_best": 0.5}),
             )]),

@@ -74,6 +74,24 @@ fn grouped(text: &str) -> String {
 #[test]
 fn panels_equal_their_canned_queries() {
     let (_dir, _page, html) = board(&fixtures(), &["--lang", "en"]);
+    // Every heading and column has a label: no key shows through.
+    for tag in ["<h2>", "<h3>", "<th>"] {
+        for piece in html.split(tag).skip(1) {
+            let label = &piece[..piece.find('<').unwrap()];
+            assert!(!label.contains('_'), "unlabelled {tag}{label}");
+        }
+    }
+    // Hot topics: top_intents' rows.
+    let intents = canned_rows("top_intents", &[]);
+    for row in &intents[1..] {
+        let cells = format!(
+            "<td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
+            row[column(&intents, "intent")],
+            grouped(&row[column(&intents, "calls")]),
+            percent(&row[column(&intents, "share")]),
+        );
+        assert!(html.contains(&cells), "{cells}");
+    }
     let overview = canned_rows("kpi_overview", &[]);
     for row in &overview[1..] {
         let campaign = &row[column(&overview, "campaign_id")];
@@ -261,7 +279,11 @@ fn the_page_renders_in_a_real_browser() {
         let (dom, log) = rendered(&chromium, &url, None);
         assert_clean_log(&log);
         // The line chart draws a path a series (two), the bar chart a rectangle a bar.
-        for (name, mark, least) in [("trend", "<path", 2), ("staffing", "<rect", 6)] {
+        for (name, mark, least) in [
+            ("trend", "<path", 2),
+            ("heatmap", "<rect", 20),
+            ("staffing", "<rect", 6),
+        ] {
             let start = dom
                 .find(&format!("data-chart=\"{name}\""))
                 .expect("a chart");
