@@ -92,6 +92,29 @@ fn panels_equal_their_canned_queries() {
         );
         assert!(html.contains(&cells), "{cells}");
     }
+    // The funnel's rows and the agents with most calls.
+    let funnel = canned_rows("funnel_by_attempt", &[]);
+    for row in &funnel[1..] {
+        let cells = format!(
+            "<tr><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
+            row[column(&funnel, "attempt_no")],
+            grouped(&row[column(&funnel, "attempts")]),
+            percent(&row[column(&funnel, "live_rate")]),
+        );
+        assert!(html.contains(&cells), "{cells}");
+    }
+    let agents = canned_rows("agent_performance", &[]);
+    let busiest = agents[1..]
+        .iter()
+        .max_by_key(|row| row[column(&agents, "calls")].parse::<u64>().unwrap())
+        .unwrap();
+    let cells = format!(
+        "<td>{}</td><td>{}</td><td class=\"num\">{}</td>",
+        busiest[column(&agents, "agent_id")],
+        busiest[column(&agents, "team")],
+        grouped(&busiest[column(&agents, "calls")]),
+    );
+    assert!(html.contains(&cells), "{cells}");
     let overview = canned_rows("kpi_overview", &[]);
     for row in &overview[1..] {
         let campaign = &row[column(&overview, "campaign_id")];
