@@ -94,111 +94,52 @@ pub fn render(board: &Board) -> String {
     ));
     html.push_str(&campaign_table(board, lang));
     html.push_str(&alerts(board, lang));
-    html.push_str(&panel(
-        lang,
-        "scripts_panel",
-        "script_ranking",
-        &rows_table(
-            lang,
-            &board.scripts,
-            &[
-                ("campaign_id", Cell::Text),
-                ("script_id", Cell::Text),
-                ("trials", Cell::Count),
-                ("success_rate", Cell::Rate),
-                ("rate_lower", Cell::Rate),
-                ("rate_upper", Cell::Rate),
-                ("p_best", Cell::Rate),
-            ],
+
+    let tables: [TablePanel; 6] = [
+        (
+            "scripts_panel",
+            "script_ranking",
+            rows_of(&board.scripts),
+            SCRIPT_COLUMNS,
         ),
-    ));
-    html.push_str(&panel(
-        lang,
-        "retire_panel",
-        "script_elimination",
-        &rows_table(
-            lang,
-            &board.retire,
-            &[
-                ("campaign_id", Cell::Text),
-                ("script_id", Cell::Text),
-                ("trials", Cell::Count),
-                ("p_best", Cell::Rate),
-                ("reason", Cell::Text),
-            ],
+        (
+            "retire_panel",
+            "script_elimination",
+            rows_of(&board.retire),
+            RETIRE_COLUMNS,
         ),
-    ));
-    html.push_str(&panel(
-        lang,
-        "funnel_panel",
-        "funnel_by_attempt",
-        &rows_table(
-            lang,
-            &board.funnel,
-            &[
-                ("attempt_no", Cell::Count),
-                ("attempts", Cell::Count),
-                ("live_rate", Cell::Rate),
-                ("effective_rate", Cell::Rate),
-                ("success_rate", Cell::Rate),
-                ("cumulative_success_share", Cell::Rate),
-            ],
+        (
+            "funnel_panel",
+            "funnel_by_attempt",
+            rows_of(&board.funnel),
+            FUNNEL_COLUMNS,
         ),
-    ));
-    html.push_str(&panel(
-        lang,
-        "intents_panel",
-        "top_intents",
-        &rows_table(
-            lang,
-            &Ok(board.intents.clone()),
-            &[
-                ("intent", Cell::Text),
-                ("calls", Cell::Count),
-                ("share", Cell::Rate),
-                ("success_rate", Cell::Rate),
-            ],
+        (
+            "intents_panel",
+            "top_intents",
+            Ok(&board.intents),
+            INTENT_COLUMNS,
         ),
-    ));
-    html.push_str(&panel(
-        lang,
-        "agents_panel",
-        "agent_performance",
-        &rows_table(
-            lang,
-            &board.agents,
-            &[
-                ("agent_id", Cell::Text),
-                ("team", Cell::Text),
-                ("calls", Cell::Count),
-                ("aht_s", Cell::Seconds),
-                ("conversion_rate", Cell::Rate),
-                ("transfer_share", Cell::Rate),
-                ("csat", Cell::Rate),
-                ("complaint_rate", Cell::Rate),
-            ],
+        (
+            "agents_panel",
+            "agent_performance",
+            rows_of(&board.agents),
+            AGENT_COLUMNS,
         ),
-    ));
-    html.push_str(&panel(
-        lang,
-        "staffing_panel",
-        "staffing_plan",
-        &staffing_chart(board, lang),
-    ));
-    html.push_str(&panel(
-        lang,
-        "findings_panel",
-        "compliance_audit",
-        &rows_table(
-            lang,
-            &board.findings,
-            &[
-                ("rule", Cell::Label),
-                ("campaign_id", Cell::Text),
-                ("findings", Cell::Count),
-            ],
+        (
+            "findings_panel",
+            "compliance_audit",
+            rows_of(&board.findings),
+            FINDING_COLUMNS,
         ),
-    ));
+    ];
+    for (title, query, rows, columns) in tables {
+        if title == "findings_panel" {
+            let chart = staffing_chart(board, lang);
+            html.push_str(&panel(lang, "staffing_panel", "staffing_plan", &chart));
+        }
+        html.push_str(&panel(lang, title, query, &rows_table(lang, rows, columns)));
+    }
     html.push_str(&format!(
         "<script>{FILTER_SCRIPT}</script>\n</body></html>\n"
     ));
@@ -445,6 +386,69 @@ enum Cell {
     Seconds,
 }
 
+const SCRIPT_COLUMNS: &[(&str, Cell)] = &[
+    ("campaign_id", Cell::Text),
+    ("script_id", Cell::Text),
+    ("trials", Cell::Count),
+    ("success_rate", Cell::Rate),
+    ("rate_lower", Cell::Rate),
+    ("rate_upper", Cell::Rate),
+    ("p_best", Cell::Rate),
+];
+const RETIRE_COLUMNS: &[(&str, Cell)] = &[
+    ("campaign_id", Cell::Text),
+    ("script_id", Cell::Text),
+    ("trials", Cell::Count),
+    ("p_best", Cell::Rate),
+    ("reason", Cell::Text),
+];
+const FUNNEL_COLUMNS: &[(&str, Cell)] = &[
+    ("attempt_no", Cell::Count),
+    ("attempts", Cell::Count),
+    ("live_rate", Cell::Rate),
+    ("effective_rate", Cell::Rate),
+    ("success_rate", Cell::Rate),
+    ("cumulative_success_share", Cell::Rate),
+];
+const INTENT_COLUMNS: &[(&str, Cell)] = &[
+    ("intent", Cell::Text),
+    ("calls", Cell::Count),
+    ("share", Cell::Rate),
+    ("success_rate", Cell::Rate),
+];
+const AGENT_COLUMNS: &[(&str, Cell)] = &[
+    ("agent_id", Cell::Text),
+    ("team", Cell::Text),
+    ("calls", Cell::Count),
+    ("aht_s", Cell::Seconds),
+    ("conversion_rate", Cell::Rate),
+    ("transfer_share", Cell::Rate),
+    ("csat", Cell::Rate),
+    ("complaint_rate", Cell::Rate),
+];
+const FINDING_COLUMNS: &[(&str, Cell)] = &[
+    ("rule", Cell::Label),
+    ("campaign_id", Cell::Text),
+    ("findings", Cell::Count),
+];
+
+/// A table panel: its title's label, its canned query, its rows (or why there are none)
+/// and its columns.
+type TablePanel<'a> = (
+    &'a str,
+    &'a str,
+    Result<&'a [Row], &'a str>,
+    &'a [(&'a str, Cell)],
+);
+
+/// A panel's rows, or why its query could not run.
+fn rows_of(rows: &Optional) -> Result<&[Row], &str> {
+    match rows {
+        Ok(rows) => Ok(rows),
+        Err(reason) => Err(reason),
+    }
+}
+
 /// A section with a heading and its source query under it.
 fn panel(lang: Lang, title: &str, query: &str, body: &str) -> String {
     format!(
@@ -456,7 +460,7 @@ fn panel(lang: Lang, title: &str, query: &str, body: &str) -> String {
 
 /// `rows` as a table of `columns`; a row with a `campaign_id` is filtered with the campaign.
 /// A panel whose query could not run says why.
-fn rows_table(lang: Lang, rows: &Optional, columns: &[(&str, Cell)]) -> String {
+fn rows_table(lang: Lang, rows: Result<&[Row], &str>, columns: &[(&str, Cell)]) -> String {
     let rows = match rows {
         Ok(rows) => rows,
         Err(reason) => return unavailable(lang, reason),
