@@ -138,11 +138,12 @@ def timed(command, stdout, stdin_text=None):
     return elapsed, int(peak_kib) / 1024, errors
 
 
-def callsql(binary, data, script, out_path):
+def callsql(binary, data, script, out_path, extra=()):
     """Runs `script` at callsql's prompt with \\timing on: the statement's own seconds (as
-    DuckDB's are measured), the process's wall seconds and its peak RSS."""
+    DuckDB's are measured), the process's wall seconds and its peak RSS. `extra` are more
+    arguments (`--cluster URL`)."""
     with open(out_path, "w") as out:
-        wall, peak, errors = timed([binary, "--data", data, "--format", "csv"], out,
+        wall, peak, errors = timed([binary, "--data", data, "--format", "csv", *extra], out,
                                    "\\timing on\n" + script + "\n")
     lines = Path(out_path).read_text().splitlines(keepends=True)
     Path(out_path).write_text("".join(line for line in lines if line != "timing is on\n"))

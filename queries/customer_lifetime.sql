@@ -18,7 +18,7 @@
 -- end. With discount 0 it is E[M] · E[Y(horizon)].
 WITH settings AS (
     SELECT
-        coalesce($as_of, (SELECT CAST(max(ordered_at) AS DATE) FROM orders)) AS as_of,
+        coalesce($as_of, (SELECT CAST(max(ordered_at) AS DATE) AS last_order_day FROM orders)) AS as_of,
         -- An unknown unit fails at planning: `Invalid input syntax for type interval`.
         date_part('epoch', CAST('1 ' || $unit AS INTERVAL)) / 86400.0 AS unit_days
 ),

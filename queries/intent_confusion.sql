@@ -28,12 +28,12 @@ margins AS (
         *,
         sum(calls) OVER (PARTITION BY labeled_intent) AS label_total,
         sum(calls) OVER (PARTITION BY predicted_intent) AS predicted_total,
-        sum(calls) FILTER (WHERE labeled_intent = predicted_intent)
+        sum(CASE WHEN labeled_intent = predicted_intent THEN calls END)
             OVER (PARTITION BY labeled_intent) AS label_correct,
-        sum(calls) FILTER (WHERE labeled_intent = predicted_intent)
+        sum(CASE WHEN labeled_intent = predicted_intent THEN calls END)
             OVER (PARTITION BY predicted_intent) AS predicted_correct,
         sum(calls) OVER () AS all_labelled,
-        sum(calls) FILTER (WHERE labeled_intent = predicted_intent) OVER () AS all_correct
+        sum(CASE WHEN labeled_intent = predicted_intent THEN calls END) OVER () AS all_correct
     FROM cells
 )
 SELECT

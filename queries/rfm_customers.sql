@@ -10,7 +10,7 @@
 WITH per_customer AS (
     SELECT
         customer_id,
-        coalesce($as_of, (SELECT CAST(max(ordered_at) AS DATE) FROM orders))
+        coalesce($as_of, (SELECT CAST(max(ordered_at) AS DATE) AS last_order_day FROM orders))
             - CAST(max(ordered_at) AS DATE) AS recency_days,
         count(*) AS frequency,
         -- Exact decimal money: a float sum would depend on row order, and so would ties.

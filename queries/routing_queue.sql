@@ -13,7 +13,7 @@
 WITH orders_per_customer AS (
     SELECT
         customer_id,
-        coalesce($as_of, (SELECT CAST(max(ordered_at) AS DATE) FROM orders))
+        coalesce($as_of, (SELECT CAST(max(ordered_at) AS DATE) AS last_order_day FROM orders))
             - CAST(max(ordered_at) AS DATE) AS recency_days,
         -- Exact decimal money: a float sum would depend on row order, and so would ties.
         sum(CAST(amount AS DECIMAL(18, 2))) AS monetary

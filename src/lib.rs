@@ -8,6 +8,7 @@
 
 pub mod canned;
 pub mod catalogue;
+pub mod cluster;
 pub mod dashboard;
 pub mod error;
 pub mod format;

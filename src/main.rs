@@ -15,7 +15,7 @@ use callsql::location::Location;
 use callsql::output::{self, Sink};
 use callsql::session::{self, LexiconMode, Options};
 use callsql::slt;
-use callsql::{canned, catalogue, dashboard, repl, serve};
+use callsql::{canned, catalogue, cluster, dashboard, repl, serve};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use datafusion::sql::parser::DFParser;
@@ -75,6 +75,16 @@ struct Cli {
         value_parser = clap::builder::BoolishValueParser::new()
     )]
     verbose: bool,
+    /// Run statements on the Ballista cluster whose scheduler is at this address
+    /// (`callsql cluster`, or `callsql scheduler` and `callsql executor` on several hosts)
+    /// instead of in this process; for -c, run, repl and test.
+    #[arg(
+        long,
+        global = true,
+        env = "CALLSQL_CLUSTER",
+        value_name = "df://HOST:PORT"
+    )]
+    cluster: Option<String>,
     #[command(subcommand)]
     subcommand: Option<Command>,
 }
@@ -105,6 +115,61 @@ enum Command {
     /// day against the day before and the 7-day mean with the segments that moved each
     /// rate, the daily trend, every campaign, and alerts; each panel is a canned query.
     Dashboard(DashboardArgs),
+    /// Run a cluster scheduler: it plans the statements clients send with --cluster and
+    /// hands their tasks to executors. Ctrl-C or SIGTERM stops it.
+    Scheduler(SchedulerArgs),
+    /// Run a cluster executor: it runs the scheduler's tasks, reading the data under the
+    /// clients' --data itself (local paths must be the same on every host; S3 credentials
+    /// come from the AWS_* environment). Ctrl-C or SIGTERM stops it.
+    Executor(ExecutorArgs),
+    /// Start a scheduler and executors on this machine, each its own process, to try
+    /// --cluster; Ctrl-C or SIGTERM stops them all.
+    Cluster(ClusterArgs),
+}
+
+#[derive(clap::Args)]
+struct SchedulerArgs {
+    /// Address to listen on; clients give it as --cluster df://ADDR:PORT.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:50050")]
+    bind: std::net::SocketAddr,
+}
+
+#[derive(clap::Args)]
+struct ExecutorArgs {
+    /// The scheduler's address.
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_host_port)]
+    scheduler: std::net::SocketAddr,
+    /// Address of the executor's data service (Arrow Flight), which other executors and
+    /// clients fetch results from; its control service listens on the next port.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:50051")]
+    bind: std::net::SocketAddr,
+    /// Directory for shuffle files; a temporary one when not given.
+    #[arg(long, value_name = "DIR")]
+    work_dir: Option<PathBuf>,
+    /// Tasks run at once [default: the number of cores].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    concurrent_tasks: Option<u32>,
+}
+
+#[derive(clap::Args)]
+struct ClusterArgs {
+    /// Number of executors.
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=64))]
+    executors: u32,
+    /// The scheduler's address; executors take free loopback ports.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:50050")]
+    bind: std::net::SocketAddr,
+}
+
+/// `HOST:PORT`, the host a name or an address.
+fn parse_host_port(text: &str) -> Result<std::net::SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    match text.to_socket_addrs() {
+        Ok(mut addresses) => addresses
+            .next()
+            .ok_or_else(|| format!("'{text}' names no address")),
+        Err(error) => Err(format!("expects HOST:PORT, got '{text}': {error}")),
+    }
 }
 
 #[derive(clap::Args)]
@@ -305,8 +370,12 @@ fn main() -> ExitCode {
         verbose: cli.verbose,
         without_data: cli.data.is_none(),
     };
+    // Plans cross a cluster as nested protobuf messages, encoded and decoded recursively
+    // (DataFusion's stack growth covers planning, not its plan codecs): a deep canned query
+    // needs more than tokio's 2 MiB per thread. Untouched stack pages cost nothing.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(16 << 20)
         .build()
     {
         Ok(runtime) => runtime,
@@ -381,6 +450,19 @@ async fn run(cli: Cli, reporter: Reporter) -> Result<ExitCode> {
     if let Some(path) = &cli.lexicon {
         options.functions.lexicon = Arc::new(session::load_lexicon(path, cli.lexicon_mode)?);
     }
+    if cli.cluster.is_some() {
+        let runs_statements = match &cli.subcommand {
+            None => true,
+            Some(command) => matches!(
+                command,
+                Command::Run(_) | Command::Repl | Command::Test(_) | Command::Functions(_)
+            ),
+        };
+        if !runs_statements {
+            bail!("--cluster applies to -c, run, repl and test");
+        }
+        options.cluster = cli.cluster;
+    }
     match cli.subcommand {
         Some(Command::Gen(args)) => generate_data(args).await,
         Some(Command::Import(args)) => import_logs(args, cli.format).await,
@@ -391,6 +473,13 @@ async fn run(cli: Cli, reporter: Reporter) -> Result<ExitCode> {
         Some(Command::Repl) => repl::run(&options, cli.format.unwrap_or_default(), reporter).await,
         Some(Command::Serve(args)) => serve(args, options).await,
         Some(Command::Dashboard(args)) => write_dashboard(args, &options).await,
+        Some(Command::Scheduler(args)) => {
+            log_to_stderr();
+            cluster::run_scheduler(args.bind, stopped()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Executor(args)) => run_executor(args).await,
+        Some(Command::Cluster(args)) => run_local_cluster(args).await,
         None => match cli.command {
             Some(sql) => execute(&sql, &options, cli.format.unwrap_or_default()).await,
             None => repl::run(&options, cli.format.unwrap_or_default(), reporter).await,
@@ -416,6 +505,39 @@ async fn execute(sql: &str, options: &Options, format: OutputFormat) -> Result<E
         let style = sink.fit(TableStyle::default());
         output::write_results(stream, format, &mut sink, style, &progress, interrupted()).await?;
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A cluster process's log: Ballista's warnings and errors on stderr, more with RUST_LOG.
+fn log_to_stderr() {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+}
+
+async fn run_executor(args: ExecutorArgs) -> Result<ExitCode> {
+    log_to_stderr();
+    cluster::run_executor(cluster::ExecutorOptions {
+        scheduler: args.scheduler,
+        bind: args.bind,
+        work_dir: args.work_dir,
+        concurrent_tasks: args.concurrent_tasks.map(|n| n as usize),
+    })
+    .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run_local_cluster(args: ClusterArgs) -> Result<ExitCode> {
+    let work_dir = tempfile::Builder::new()
+        .prefix("callsql-cluster-")
+        .tempdir()
+        .context("cannot create the cluster's work directory")?;
+    let mut local =
+        cluster::LocalCluster::start(args.bind, args.executors as usize, work_dir.path())?;
+    for (name, pid) in local.processes() {
+        eprintln!("{name}: pid {pid}");
+    }
+    // The line scripts wait for: the cluster takes statements from here on.
+    println!("cluster ready: --cluster df://{}", local.scheduler);
+    local.wait(stopped()).await?;
     Ok(ExitCode::SUCCESS)
 }
 

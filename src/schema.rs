@@ -282,6 +282,24 @@ pub fn conform(table: &str, columns: &[Column], found: &Schema) -> Result<Schema
     )))
 }
 
+/// `schema` with its dictionary-encoded text columns as plain text.
+pub fn without_dictionaries(schema: &Schema) -> SchemaRef {
+    let fields = schema
+        .fields()
+        .iter()
+        .map(|field| match field.data_type() {
+            DataType::Dictionary(_, value) => Arc::new(
+                field
+                    .as_ref()
+                    .clone()
+                    .with_data_type(value.as_ref().clone()),
+            ),
+            _ => Arc::clone(field),
+        })
+        .collect::<Vec<_>>();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
 /// A schema of nullable fields, for tests that describe files by their columns.
 #[cfg(test)]
 pub(crate) fn nullable_schema(fields: &[(&str, DataType)]) -> Schema {

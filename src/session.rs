@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use callsql_udfs::Lexicon;
-use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
+use datafusion::execution::{SessionState, SessionStateBuilder};
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement;
@@ -34,6 +34,9 @@ pub struct Options {
     /// URL as its table (`SELECT * FROM '/etc/passwd'`), which would reach the server's
     /// file system and network on the client's behalf.
     pub remote_clients: bool,
+    /// The Ballista cluster that runs the queries (`df://host:port`); `None` runs them in
+    /// this process.
+    pub cluster: Option<String>,
 }
 
 impl Options {
@@ -73,6 +76,40 @@ pub async fn build_with_runtime(
     if let Some(partitions) = options.target_partitions {
         config = config.with_target_partitions(partitions);
     }
+    let state = match &options.cluster {
+        Some(cluster) => {
+            let scheduler = crate::cluster::scheduler_url(cluster)?;
+            crate::cluster::check_reachable(cluster, &scheduler).await?;
+            let config = crate::cluster::client_config(config);
+            let state = state(config, runtime, &options.functions)?;
+            crate::cluster::client_state(state, scheduler, &options.functions)?
+        }
+        None => state(config, runtime, &options.functions)?,
+    };
+    let mut ctx = SessionContext::new_with_state(state);
+    if !options.remote_clients {
+        // `SELECT … FROM 'file.parquet'` (or an s3:// URL) reads a file directly, as DuckDB does.
+        ctx = ctx.enable_url_table();
+    }
+    if let Some(data) = &options.data {
+        let code_lists = match options.cluster {
+            Some(_) => tables::CodeLists::Text,
+            None => tables::CodeLists::Dictionaries,
+        };
+        tables::register_tables(&ctx, data, code_lists).await?;
+    }
+    crate::canned::table_functions::register(&ctx, &crate::canned::builtin()?).await?;
+    Ok(ctx)
+}
+
+/// A session state with every callsql function and optimizer rule, on `config` and
+/// `runtime`: what local sessions, a cluster's scheduler and its executors all plan and
+/// run with.
+pub fn state(
+    config: SessionConfig,
+    runtime: Arc<RuntimeEnv>,
+    functions: &callsql_udfs::Config,
+) -> Result<SessionState> {
     let mut builder = SessionStateBuilder::new()
         .with_config(config)
         .with_runtime_env(runtime)
@@ -87,18 +124,9 @@ pub async fn build_with_runtime(
         builder = builder.with_physical_optimizer_rule(rule);
     }
     let mut state = builder.build();
-    callsql_udfs::register_all_with(&mut state, &options.functions)
+    callsql_udfs::register_all_with(&mut state, functions)
         .context("cannot register callsql functions")?;
-    let mut ctx = SessionContext::new_with_state(state);
-    if !options.remote_clients {
-        // `SELECT … FROM 'file.parquet'` (or an s3:// URL) reads a file directly, as DuckDB does.
-        ctx = ctx.enable_url_table();
-    }
-    if let Some(data) = &options.data {
-        tables::register_tables(&ctx, data).await?;
-    }
-    crate::canned::table_functions::register(&ctx, &crate::canned::builtin()?).await?;
-    Ok(ctx)
+    Ok(state)
 }
 
 /// Plans one statement. A `COPY … TO` a local path is first checked to be writable there:

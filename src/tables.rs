@@ -4,21 +4,20 @@
 //! becomes a Parquet listing table. Hive partitions such as `dt=2025-06-30/` become
 //! columns (`dt` as a DATE, others as text) and prune files when filtered on.
 
+mod canonical;
 mod dictionary_scan;
 pub mod writer;
 
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use datafusion::arrow::datatypes::DataType;
-use datafusion::datasource::listing::{
-    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
-};
+use datafusion::datasource::listing::ListingTableUrl;
 use datafusion::prelude::SessionContext;
 use futures::TryStreamExt;
 use object_store::{ObjectStore, ObjectStoreExt};
 
-use self::dictionary_scan::DictionaryParquetFormat;
+use self::canonical::listing_options;
+pub use self::canonical::{CanonicalTable, TableSource};
 use crate::location::Location;
 use crate::schema;
 
@@ -27,8 +26,22 @@ use crate::schema;
 /// and is not read.
 pub const WRITE_IN_PROGRESS: &str = "_callsql_write_in_progress";
 
+/// How the columns of code lists (dispositions, outcomes) are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeLists {
+    /// As dictionaries: comparisons and classifications run once per distinct value.
+    Dictionaries,
+    /// As plain text. Ballista 55's shuffle fails on dictionary columns read from
+    /// another executor ("RowConverter column schema mismatch"), so a cluster reads text.
+    Text,
+}
+
 /// Registers every canonical table present under `root` and returns their names.
-pub async fn register_tables(ctx: &SessionContext, root: &Location) -> Result<Vec<String>> {
+pub async fn register_tables(
+    ctx: &SessionContext,
+    root: &Location,
+    code_lists: CodeLists,
+) -> Result<Vec<String>> {
     let store = root.object_store()?;
     ctx.register_object_store(&root.store_url()?, Arc::clone(&store));
     check_root_exists(root, store.as_ref()).await?;
@@ -45,7 +58,7 @@ pub async fn register_tables(ctx: &SessionContext, root: &Location) -> Result<Ve
         if !has_files(root, store.as_ref(), table).await? {
             continue;
         }
-        register_table(ctx, root, table, columns)
+        register_table(ctx, root, table, columns, code_lists)
             .await
             .with_context(|| {
                 format!(
@@ -63,31 +76,22 @@ async fn register_table(
     root: &Location,
     table: &str,
     columns: &[schema::Column],
+    code_lists: CodeLists,
 ) -> Result<()> {
     let url = ListingTableUrl::parse(root.child_url(table))?;
     let state = ctx.state();
-    let options = ListingOptions::new(Arc::new(DictionaryParquetFormat::default()))
-        .with_file_extension(".parquet");
-    let partitions = options
-        .infer_partitions(&state, &url)
-        .await?
-        .into_iter()
-        .map(|name| {
-            let data_type = if name == "dt" {
-                DataType::Date32
-            } else {
-                DataType::Utf8
-            };
-            (name, data_type)
-        })
-        .collect::<Vec<_>>();
-    let options = options.with_table_partition_cols(partitions);
+    let partitions = listing_options(&[]).infer_partitions(&state, &url).await?;
+    let options = listing_options(&partitions);
     let file_schema = options.infer_schema(&state, &url).await?;
-    let file_schema = schema::conform(table, columns, &file_schema)?;
-    let config = ListingTableConfig::new(url)
-        .with_listing_options(options)
-        .with_schema(file_schema);
-    ctx.register_table(table, Arc::new(ListingTable::try_new(config)?))?;
+    let mut file_schema = schema::conform(table, columns, &file_schema)?;
+    if code_lists == CodeLists::Text {
+        file_schema = schema::without_dictionaries(&file_schema);
+    }
+    let source = TableSource {
+        url: url.to_string(),
+        partitions,
+    };
+    ctx.register_table(table, Arc::new(CanonicalTable::new(source, file_schema)?))?;
     Ok(())
 }
 

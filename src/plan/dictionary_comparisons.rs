@@ -114,6 +114,15 @@ fn key_comparison(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
 
 /// The non-null value of `literal` when it is one of the dictionary's value type (or a
 /// dictionary scalar of it).
+/// The comparison function this rule writes, by the name a plan records it under.
+pub fn dictionary_key_function(name: &str) -> Option<Arc<ScalarUDF>> {
+    [false, true]
+        .into_iter()
+        .map(DictionaryKeyIn::new)
+        .find(|function| function.name() == name)
+        .map(|function| Arc::new(ScalarUDF::new_from_impl(function)))
+}
+
 fn literal_value(literal: &Expr, value_type: &DataType) -> Option<ScalarValue> {
     let Expr::Literal(value, _) = literal else {
         return None;

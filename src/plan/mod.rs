@@ -8,7 +8,7 @@ use std::sync::Arc;
 use datafusion::optimizer::OptimizerRule;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 
-pub use dictionary_comparisons::DictionaryKeyComparisons;
+pub use dictionary_comparisons::{DictionaryKeyComparisons, dictionary_key_function};
 pub use filters_into_aggregates::FiltersIntoAggregates;
 
 /// The logical rules a callsql session adds.

@@ -6,6 +6,7 @@
 
 mod batch;
 mod cli;
+mod cluster;
 mod dashboard;
 mod drivers;
 mod fault_proxy;

@@ -243,7 +243,53 @@ fn generated_data_on_s3_queries_the_same_as_local() {
     faults_end_in_retries_or_one_line(&server, &remote);
     imports_read_and_write_s3(&server);
     dashboard_to_s3_is_served_as_html(&server);
+    cluster_reads_and_writes_s3(&server, &remote);
     batch_output_is_whole_or_absent(server);
+}
+
+/// A cluster whose executors read the data on S3 (credentials from their `AWS_*`
+/// environment), and a client writing the result to S3 with `run --out`: the same file as
+/// a local run writes.
+fn cluster_reads_and_writes_s3(server: &Seaweed, remote: &str) {
+    let env = server.env();
+    let cluster = crate::cluster::TestCluster::start(2, &env);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut written = Vec::new();
+    for (name, cluster_args) in [
+        ("local", vec![]),
+        ("cluster", vec!["--cluster", &cluster.url]),
+    ] {
+        let out = format!("s3://{BUCKET}/cluster-out/{name}.csv");
+        let mut args = vec!["--data", remote];
+        args.extend(cluster_args);
+        args.extend(["run", "kpi_daily", "--out", &out]);
+        let output = callsql(&args, &env);
+        assert!(
+            output.status.success(),
+            "{name}: {}",
+            crate::support::stderr(&output)
+        );
+        let read = callsql(
+            &[
+                "--format",
+                "csv",
+                "-c",
+                &format!("SELECT * FROM '{out}' ORDER BY 1, 2"),
+            ],
+            &env,
+        );
+        assert!(read.status.success(), "{}", crate::support::stderr(&read));
+        written.push(stdout(&read));
+    }
+    assert!(written[0].lines().count() > 2, "{}", written[0]);
+    assert_eq!(written[0].lines().count(), written[1].lines().count());
+    for (here, there) in written[0].lines().zip(written[1].lines()) {
+        let same = here
+            .split(',')
+            .zip(there.split(','))
+            .all(|(a, b)| crate::cluster::same_cell(a, b));
+        assert!(same, "{here} locally, {there} from the cluster");
+    }
 }
 
 /// `import` from an `s3://` object (gzip-compressed) straight to an `s3://` root: the same

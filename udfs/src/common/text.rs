@@ -117,6 +117,11 @@ pub(crate) fn text<F: TextFunction>(function: F) -> Arc<ScalarUDF> {
 }
 
 impl<F: TextFunction> TextUdf<F> {
+    /// The function this wraps.
+    pub(crate) fn function(&self) -> &F {
+        &self.function
+    }
+
     fn evaluate_array(&self, options: &F::Options, array: &dyn Array) -> Result<ArrayRef> {
         if let DataType::Dictionary(_, _) = array.data_type() {
             let dictionary = array.as_any_dictionary();

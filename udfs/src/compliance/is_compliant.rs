@@ -33,6 +33,10 @@ impl IsCompliant {
     pub(crate) fn new(lexicon: Arc<Lexicon>) -> Self {
         Self { lexicon }
     }
+
+    pub(crate) fn lexicon(&self) -> &Arc<Lexicon> {
+        &self.lexicon
+    }
 }
 
 impl TextFunction for IsCompliant {

@@ -54,7 +54,8 @@ impl Lexicon {
         &self.terms
     }
 
-    fn from_terms(terms: impl IntoIterator<Item = String>) -> Result<Self> {
+    /// A lexicon of these terms, as written (another lexicon's `terms()` give it back).
+    pub fn from_terms(terms: impl IntoIterator<Item = String>) -> Result<Self> {
         let mut kept = Vec::new();
         let mut folded_terms = Vec::new();
         let mut seen = HashSet::new();

@@ -34,6 +34,10 @@ impl SensitiveHits {
     pub(crate) fn new(lexicon: Arc<Lexicon>) -> Self {
         Self { lexicon }
     }
+
+    pub(crate) fn lexicon(&self) -> &Arc<Lexicon> {
+        &self.lexicon
+    }
 }
 
 impl TextFunction for SensitiveHits {
