@@ -2,9 +2,10 @@
 //!
 //! Ballista's own codecs carry DataFusion's nodes and its shuffles; these wrap them and
 //! add callsql's: the canonical tables (rebuilt from their URL and partition columns, so
-//! the scheduler lists and scans them with dictionary decoding), the lexicon functions
+//! the scheduler lists and scans them with callsql's Parquet format), the lexicon functions
 //! (sent with their terms, so a custom `--lexicon` gives the same answers on every
-//! executor) and the dictionary-key comparisons (rebuilt by name). Every other callsql
+//! executor), the tables of `CREATE TABLE … AS` (sent whole, as Arrow IPC: what .slt
+//! files make) and the dictionary-key comparisons (rebuilt by name). Every other callsql
 //! function goes by name to the receiving process's registry, which holds the whole
 //! catalogue; a name it lacks is one line naming the function and the process.
 
@@ -14,8 +15,11 @@ use ballista_core::serde::{BallistaLogicalExtensionCodec, BallistaPhysicalExtens
 use callsql_udfs::Lexicon;
 use callsql_udfs::compliance::lexicon_of;
 use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::ipc::reader::StreamReader;
+use datafusion::arrow::ipc::writer::StreamWriter;
+use datafusion::catalog::MemTable;
 use datafusion::catalog::TableProvider;
-use datafusion::common::{DataFusionError, Result, TableReference, plan_datafusion_err};
+use datafusion::common::{DataFusionError, Result, TableReference, plan_datafusion_err, plan_err};
 use datafusion::datasource::file_format::FileFormatFactory;
 use datafusion::execution::TaskContext;
 use datafusion::logical_expr::{AggregateUDF, Extension, LogicalPlan, ScalarUDF, WindowUDF};
@@ -27,6 +31,10 @@ use datafusion_proto::physical_plan::{PhysicalExtensionCodec, PhysicalProtoConve
 
 use crate::plan::dictionary_key_function;
 use crate::tables::{CanonicalTable, TableSource};
+
+/// The first byte of an encoded table: which kind of table the rest describes.
+const CANONICAL_TABLE: u8 = b'c';
+const MEMORY_TABLE: u8 = b'm';
 
 /// The logical codec of every callsql process of a cluster.
 #[derive(Debug)]
@@ -83,9 +91,19 @@ impl LogicalExtensionCodec for LogicalCodec {
         schema: SchemaRef,
         ctx: &TaskContext,
     ) -> Result<Arc<dyn TableProvider>> {
-        match serde_json::from_slice::<TableSource>(buf) {
-            Ok(source) => Ok(Arc::new(CanonicalTable::rebuild(source, &schema)?)),
-            Err(_) => self
+        match buf.split_first() {
+            Some((&CANONICAL_TABLE, source)) => {
+                let source: TableSource = serde_json::from_slice(source).map_err(|e| {
+                    DataFusionError::Internal(format!("cannot decode table {table_ref}: {e}"))
+                })?;
+                Ok(Arc::new(CanonicalTable::rebuild(source, &schema)?))
+            }
+            Some((&MEMORY_TABLE, stream)) => {
+                let batches = StreamReader::try_new(stream, None)?
+                    .collect::<std::result::Result<Vec<_>, _>>()?;
+                Ok(Arc::new(MemTable::try_new(schema, vec![batches])?))
+            }
+            _ => self
                 .ballista
                 .try_decode_table_provider(buf, table_ref, schema, ctx),
         }
@@ -97,15 +115,31 @@ impl LogicalExtensionCodec for LogicalCodec {
         node: Arc<dyn TableProvider>,
         buf: &mut Vec<u8>,
     ) -> Result<()> {
-        match node.downcast_ref::<CanonicalTable>() {
-            Some(table) => serde_json::to_writer(buf, table.source()).map_err(|e| {
+        if let Some(table) = node.downcast_ref::<CanonicalTable>() {
+            buf.push(CANONICAL_TABLE);
+            return serde_json::to_writer(buf, table.source()).map_err(|e| {
                 DataFusionError::Internal(format!("cannot encode table {table_ref}: {e}"))
-            }),
-            None => Err(plan_datafusion_err!(
-                "table {table_ref} cannot be read on a cluster: only the tables under \
-                 --data and files named in the query can"
-            )),
+            });
         }
+        if let Some(table) = node.downcast_ref::<MemTable>() {
+            buf.push(MEMORY_TABLE);
+            let mut writer = StreamWriter::try_new(buf, &table.schema())?;
+            for partition in &table.batches {
+                let Ok(batches) = partition.try_read() else {
+                    return plan_err!(
+                        "table {table_ref} is being written and cannot be sent to the cluster"
+                    );
+                };
+                for batch in batches.iter() {
+                    writer.write(batch)?;
+                }
+            }
+            return Ok(writer.finish()?);
+        }
+        plan_err!(
+            "table {table_ref} cannot be read on a cluster: only the tables under --data, \
+             files named in the query and tables made with CREATE TABLE … AS can"
+        )
     }
 
     fn try_decode_file_format(

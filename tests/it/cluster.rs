@@ -276,6 +276,29 @@ fn a_custom_lexicon_reaches_the_executors() {
     assert!(local.contains("您好"), "the lexicon finds nothing: {local}");
     assert_ne!(local, run(None, None), "the lexicon changes nothing");
     assert_eq!(run(Some(&cluster.url), Some(&lexicon)), local);
+
+    // `callsql test` on the cluster: .slt suites whose tables are the fixtures and tables
+    // made with CREATE TABLE … AS (sent to the cluster whole).
+    let root = env!("CARGO_MANIFEST_DIR");
+    let suites: Vec<String> = [
+        "dialer",
+        "hygiene",
+        "compliance",
+        "lifetime",
+        "kpi/rolling.slt",
+    ]
+    .iter()
+    .map(|suite| format!("{root}/testdata/{suite}"))
+    .collect();
+    let mut args = vec!["--cluster", cluster.url.as_str(), "--data", &data, "test"];
+    args.extend(suites.iter().map(String::as_str));
+    let output = callsql(&args, &[]);
+    assert!(
+        output.status.success(),
+        "{}{}",
+        stdout(&output),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]
