@@ -17,7 +17,9 @@ use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{ColumnarValue, Volatility, create_udf};
 use datafusion::prelude::SessionContext;
 
-use crate::support::{assert_one_line_error, callsql, fixtures, generate_to, stdout};
+use crate::support::{
+    assert_one_line_error, callsql, callsql_with_stdin, fixtures, generate_to, stdout,
+};
 
 /// A `callsql cluster` process and what it printed about its children.
 pub struct TestCluster {
@@ -276,6 +278,30 @@ fn a_custom_lexicon_reaches_the_executors() {
     assert!(local.contains("您好"), "the lexicon finds nothing: {local}");
     assert_ne!(local, run(None, None), "the lexicon changes nothing");
     assert_eq!(run(Some(&cluster.url), Some(&lexicon)), local);
+
+    // The prompt on the cluster: a canned query and a statement, as locally.
+    let script = "\\run kpi_daily campaign=cmp003\nSELECT count(*) AS n FROM calls;\n";
+    let local = callsql_with_stdin(&["--data", &data, "--format", "csv"], script);
+    let remote = callsql_with_stdin(
+        &[
+            "--cluster",
+            &cluster.url,
+            "--data",
+            &data,
+            "--format",
+            "csv",
+        ],
+        script,
+    );
+    assert_eq!(remote.0, Some(0), "{}", remote.2);
+    assert_eq!(local.1.lines().count(), remote.1.lines().count());
+    for (here, there) in local.1.lines().zip(remote.1.lines()) {
+        let same = here
+            .split(',')
+            .zip(there.split(','))
+            .all(|(a, b)| same_cell(a, b));
+        assert!(same, "{here} locally, {there} at the cluster's prompt");
+    }
 
     // `callsql test` on the cluster: .slt suites whose tables are the fixtures and tables
     // made with CREATE TABLE … AS (sent to the cluster whole).
