@@ -168,8 +168,24 @@ fn rows(batches: &[RecordBatch]) -> Vec<Vec<String>> {
     rows
 }
 
+/// Two CSV results with the same lines, cell by cell as [`same_cell`] compares them.
+pub fn assert_same_csv(local: &str, remote: &str) {
+    assert_eq!(
+        local.lines().count(),
+        remote.lines().count(),
+        "{local}\n{remote}"
+    );
+    for (here, there) in local.lines().zip(remote.lines()) {
+        let same = here
+            .split(',')
+            .zip(there.split(','))
+            .all(|(a, b)| same_cell(a, b));
+        assert!(same, "{here} locally, {there} on the cluster");
+    }
+}
+
 /// Cells are equal as text, or as numbers within 1e-9 relative (sums in another order).
-pub fn same_cell(a: &str, b: &str) -> bool {
+fn same_cell(a: &str, b: &str) -> bool {
     same_within(a, b, 1e-9)
 }
 
@@ -294,14 +310,7 @@ fn a_custom_lexicon_reaches_the_executors() {
         script,
     );
     assert_eq!(remote.0, Some(0), "{}", remote.2);
-    assert_eq!(local.1.lines().count(), remote.1.lines().count());
-    for (here, there) in local.1.lines().zip(remote.1.lines()) {
-        let same = here
-            .split(',')
-            .zip(there.split(','))
-            .all(|(a, b)| same_cell(a, b));
-        assert!(same, "{here} locally, {there} at the cluster's prompt");
-    }
+    assert_same_csv(&local.1, &remote.1);
 
     // `callsql test` on the cluster: .slt suites whose tables are the fixtures and tables
     // made with CREATE TABLE … AS (sent to the cluster whole).

@@ -282,14 +282,7 @@ fn cluster_reads_and_writes_s3(server: &Seaweed, remote: &str) {
         written.push(stdout(&read));
     }
     assert!(written[0].lines().count() > 2, "{}", written[0]);
-    assert_eq!(written[0].lines().count(), written[1].lines().count());
-    for (here, there) in written[0].lines().zip(written[1].lines()) {
-        let same = here
-            .split(',')
-            .zip(there.split(','))
-            .all(|(a, b)| crate::cluster::same_cell(a, b));
-        assert!(same, "{here} locally, {there} from the cluster");
-    }
+    crate::cluster::assert_same_csv(&written[0], &written[1]);
 }
 
 /// `import` from an `s3://` object (gzip-compressed) straight to an `s3://` root: the same
