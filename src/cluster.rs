@@ -56,7 +56,7 @@ pub async fn check_reachable(cluster: &str, scheduler: &str) -> Result<()> {
 /// A client's session settings: callsql's logical codec, so its tables and configured
 /// functions reach the scheduler.
 pub fn client_config(config: SessionConfig) -> SessionConfig {
-    config.with_ballista_logical_extension_codec(Arc::new(LogicalCodec::new("the scheduler")))
+    config.with_ballista_logical_extension_codec(Arc::new(LogicalCodec::new("the client")))
 }
 
 /// `state` made a client of the scheduler at `scheduler`: statements plan here and run
