@@ -24,6 +24,12 @@ pub use processes::{ExecutorOptions, LocalCluster, run_executor, run_scheduler};
 /// The port a scheduler listens on unless told otherwise (Ballista's).
 pub const DEFAULT_SCHEDULER_PORT: u16 = 50050;
 
+/// The largest gRPC message any process sends or accepts: a plan (tables made with
+/// `CREATE TABLE … AS` travel inside it) or a batch of results. Ballista's 16 MiB refused
+/// compliance_audit's result batches on 20M calls; a message is only as large as its
+/// content, so the limit costs nothing until it is needed.
+const GRPC_MESSAGE_LIMIT: u32 = 1 << 30;
+
 /// The gRPC endpoint of the scheduler a `df://host[:port]` URL names.
 pub fn scheduler_url(cluster: &str) -> Result<String> {
     let url = url::Url::parse(cluster)
@@ -56,7 +62,9 @@ pub async fn check_reachable(cluster: &str, scheduler: &str) -> Result<()> {
 /// A client's session settings: callsql's logical codec, so its tables and configured
 /// functions reach the scheduler.
 pub fn client_config(config: SessionConfig) -> SessionConfig {
-    config.with_ballista_logical_extension_codec(Arc::new(LogicalCodec::new("the client")))
+    config
+        .with_ballista_logical_extension_codec(Arc::new(LogicalCodec::new("the client")))
+        .with_ballista_grpc_client_max_message_size(GRPC_MESSAGE_LIMIT as usize)
 }
 
 /// `state` made a client of the scheduler at `scheduler`: statements plan here and run

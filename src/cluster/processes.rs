@@ -18,7 +18,7 @@ use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::prelude::SessionConfig;
 use datafusion_proto::protobuf::{LogicalPlanNode, PhysicalPlanNode};
 
-use super::{LogicalCodec, PhysicalCodec};
+use super::{GRPC_MESSAGE_LIMIT, LogicalCodec, PhysicalCodec};
 use crate::location::EnvObjectStoreRegistry;
 use crate::session;
 
@@ -42,6 +42,9 @@ pub async fn run_scheduler(bind: SocketAddr, stop: impl Future<Output = ()>) -> 
         executor_timeout_seconds: EXECUTOR_TIMEOUT_SECONDS,
         expire_dead_executor_interval_seconds: HEARTBEAT_SECONDS,
         no_executors_grace_period_seconds: EXECUTOR_TIMEOUT_SECONDS,
+        grpc_server_max_decoding_message_size: GRPC_MESSAGE_LIMIT,
+        grpc_server_max_encoding_message_size: GRPC_MESSAGE_LIMIT,
+        grpc_client_max_message_size: GRPC_MESSAGE_LIMIT,
         override_session_builder: Some(Arc::new(|config: SessionConfig| {
             session::state(
                 config,
@@ -107,6 +110,8 @@ pub async fn run_executor(options: ExecutorOptions) -> Result<()> {
         scheduler_connect_timeout_seconds: 10,
         work_dir: work_dir.as_ref().map(|dir| dir.display().to_string()),
         executor_heartbeat_interval_seconds: HEARTBEAT_SECONDS,
+        grpc_max_decoding_message_size: GRPC_MESSAGE_LIMIT,
+        grpc_max_encoding_message_size: GRPC_MESSAGE_LIMIT,
         special_mod_log_level: "WARN".into(),
         print_thread_info: false,
         override_function_registry: Some(Arc::new(BallistaFunctionRegistry::from(&functions))),

@@ -384,6 +384,53 @@ fn a_function_the_cluster_does_not_know_is_one_line_naming_it() {
 }
 
 #[test]
+fn results_larger_than_ballistas_default_message_limit_reach_the_client() {
+    // Ballista's gRPC messages stop at 16 MiB unless told otherwise; one batch of these
+    // results is 20 MB per campaign.
+    let cluster = TestCluster::start(1, &[]);
+    let data = fixtures().display().to_string();
+    let output = callsql(
+        &[
+            "--data",
+            &data,
+            "--cluster",
+            &cluster.url,
+            "--format",
+            "csv",
+            "-c",
+            "SELECT campaign_id, repeat('x', 20000000) AS big \
+             FROM (SELECT DISTINCT campaign_id FROM calls) ORDER BY campaign_id",
+        ],
+        &[],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let local = callsql(
+        &[
+            "--data",
+            &data,
+            "--format",
+            "csv",
+            "-c",
+            "SELECT DISTINCT campaign_id FROM calls ORDER BY 1",
+        ],
+        &[],
+    );
+    let campaigns: Vec<String> = stdout(&local).lines().skip(1).map(str::to_owned).collect();
+    let lines: Vec<String> = stdout(&output).lines().skip(1).map(str::to_owned).collect();
+    assert!(campaigns.len() > 1);
+    assert_eq!(lines.len(), campaigns.len());
+    for (line, campaign) in lines.iter().zip(&campaigns) {
+        let (id, big) = line.split_once(',').unwrap();
+        assert_eq!(id, campaign);
+        assert!(big.len() == 20_000_000 && big.bytes().all(|b| b == b'x'));
+    }
+}
+
+#[test]
 fn an_unreachable_cluster_is_one_line() {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
