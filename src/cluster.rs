@@ -62,9 +62,26 @@ pub async fn check_reachable(cluster: &str, scheduler: &str) -> Result<()> {
 /// A client's session settings: callsql's logical codec, so its tables and configured
 /// functions reach the scheduler.
 pub fn client_config(config: SessionConfig) -> SessionConfig {
-    config
+    plannable_by_ballista(config)
         .with_ballista_logical_extension_codec(Arc::new(LogicalCodec::new("the client")))
         .with_ballista_grpc_client_max_message_size(GRPC_MESSAGE_LIMIT as usize)
+}
+
+/// Turns off two DataFusion 55 planning features whose plans Ballista 55 cannot run:
+/// - uncorrelated scalar subqueries executed physically (`ScalarSubqueryExec`): once
+///   Ballista cuts the plan into stages, the subquery and the expressions reading its
+///   value land in different stages, and executors refuse the task ("ScalarSubqueryExpr
+///   can only be deserialized as part of a surrounding ScalarSubqueryExec"); planned as
+///   joins instead, as before 55.
+/// - dynamic filters from hash joins: when a stage's inputs are done, the scheduler may
+///   swap a join's sides by their real sizes, which DataFusion refuses for a join with a
+///   dynamic filter, and the job then never ends. A dynamic filter cannot reach a scan in
+///   another stage anyway.
+pub fn plannable_by_ballista(mut config: SessionConfig) -> SessionConfig {
+    let optimizer = &mut config.options_mut().optimizer;
+    optimizer.enable_physical_uncorrelated_scalar_subquery = false;
+    optimizer.enable_join_dynamic_filter_pushdown = false;
+    config
 }
 
 /// `state` made a client of the scheduler at `scheduler`: statements plan here and run

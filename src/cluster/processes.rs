@@ -18,7 +18,7 @@ use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::prelude::SessionConfig;
 use datafusion_proto::protobuf::{LogicalPlanNode, PhysicalPlanNode};
 
-use super::{GRPC_MESSAGE_LIMIT, LogicalCodec, PhysicalCodec};
+use super::{GRPC_MESSAGE_LIMIT, LogicalCodec, PhysicalCodec, plannable_by_ballista};
 use crate::location::EnvObjectStoreRegistry;
 use crate::session;
 
@@ -47,7 +47,7 @@ pub async fn run_scheduler(bind: SocketAddr, stop: impl Future<Output = ()>) -> 
         grpc_client_max_message_size: GRPC_MESSAGE_LIMIT,
         override_session_builder: Some(Arc::new(|config: SessionConfig| {
             session::state(
-                config,
+                plannable_by_ballista(config),
                 cluster_runtime(None)?,
                 &callsql_udfs::Config::default(),
             )
