@@ -258,6 +258,7 @@ def main():
         table, columns, unchecked = CASES[name]
         scan = scan_sql(table, columns)
         times = {"callsql": [], "wall": [], "duckdb": [], "scan": [], "limited": []}
+        limit_failure = None
         peaks = {"callsql": 0.0, "duckdb": 0.0, "limited": 0.0}
         for run in range(args.runs + 1):  # the first round warms the page cache and is dropped
             ours, theirs = work / f"{name}.callsql.csv", work / f"{name}.duckdb.csv"
@@ -266,8 +267,12 @@ def main():
                               if duck_sql else (math.nan, math.nan))
             t_scan, _, _ = callsql(args.binary, args.data, scan + ";", work / "scan.csv")
             limited = work / f"{name}.limited.csv"
-            t_limited, _, m_limited = callsql(args.binary, args.data, f"\\run {name}", limited,
-                                              ("--memory-limit", args.memory_limit))
+            try:
+                t_limited, _, m_limited = callsql(args.binary, args.data, f"\\run {name}", limited,
+                                                  ("--memory-limit", args.memory_limit))
+            except SystemExit as failure:  # reported in the table, not fatal to the run
+                limit_failure = str(failure).splitlines()[0].split(" failed: ")[-1]
+                t_limited, m_limited = math.nan, math.nan
             if run == 0:
                 continue
             times["callsql"].append(t_ours)
@@ -276,7 +281,7 @@ def main():
             times["scan"].append(t_scan)
             times["limited"].append(t_limited)
             peaks["callsql"] = max(peaks["callsql"], m_ours)
-            peaks["limited"] = max(peaks["limited"], m_limited)
+            peaks["limited"] = max(peaks["limited"], m_limited) if not limit_failure else math.nan
             peaks["duckdb"] = max(peaks["duckdb"], m_duck)
         median = {k: statistics.median(v) for k, v in times.items()}
         if duck_sql:
@@ -287,9 +292,12 @@ def main():
             duck = ("— | —", "—", NO_COUNTERPART[name])
         line = (f"| {name} | {summary(times['callsql'])} | {summary(times['wall'])} | {duck[0]} | "
                 f"{summary(times['scan'])} | {median['callsql'] / median['scan']:.2f}× | {peaks['callsql']:.0f} | "
-                f"{duck[1]} | {duck[2]} | {summary(times['limited'])} | "
-                f"{median['limited'] / median['callsql']:.2f}× | {peaks['limited']:.0f} | "
-                f"{'same' if compare(ours, limited, ()) is None else 'DIFFERENT'} |")
+                f"{duck[1]} | {duck[2]} | ")
+        if limit_failure:
+            line += f"FAILED: {limit_failure[:160]} | — | — | — |"
+        else:
+            line += (f"{summary(times['limited'])} | {median['limited'] / median['callsql']:.2f}× | "
+                     f"{peaks['limited']:.0f} | {'same' if compare(ours, limited, ()) is None else 'DIFFERENT'} |")
         print(line, flush=True)
         lines.append(line)
 
