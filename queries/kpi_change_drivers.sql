@@ -32,23 +32,26 @@
 WITH scoped AS (
     SELECT
         dt,
-        CASE $dimension
-            WHEN 'campaign' THEN campaign_id
-            WHEN 'caller_number' THEN caller_number
-            WHEN 'hour' THEN lpad(CAST(local_hour(dialed_at, $tz) AS VARCHAR), 2, '0')
-            WHEN 'script' THEN script_id
-            WHEN 'agent' THEN agent_id
+        -- Searched CASEs on the parameters: the planner folds them to the one branch chosen,
+        -- so the scan reads only that branch's columns (a simple `CASE $kpi WHEN …` it
+        -- keeps, reading every branch's columns).
+        CASE
+            WHEN $dimension = 'campaign' THEN campaign_id
+            WHEN $dimension = 'caller_number' THEN caller_number
+            WHEN $dimension = 'hour' THEN lpad(CAST(local_hour(dialed_at, $tz) AS VARCHAR), 2, '0')
+            WHEN $dimension = 'script' THEN script_id
+            WHEN $dimension = 'agent' THEN agent_id
         END AS segment,
-        CASE $kpi
-            WHEN 'connect' THEN disposition IS NOT NULL
-            WHEN 'transfer' THEN disposition = 'answered'
+        CASE
+            WHEN $kpi = 'connect' THEN disposition IS NOT NULL
+            WHEN $kpi = 'transfer' THEN disposition = 'answered'
             ELSE disposition IN ('answered', 'abandoned')
         END AS in_denominator,
-        CASE $kpi
-            WHEN 'connect' THEN disposition IN ('answered', 'abandoned')
-            WHEN 'conversion' THEN disposition IN ('answered', 'abandoned') AND outcome = 'success'
-            WHEN 'abandon' THEN disposition = 'abandoned'
-            WHEN 'transfer' THEN disposition = 'answered' AND transferred
+        CASE
+            WHEN $kpi = 'connect' THEN disposition IN ('answered', 'abandoned')
+            WHEN $kpi = 'conversion' THEN disposition IN ('answered', 'abandoned') AND outcome = 'success'
+            WHEN $kpi = 'abandon' THEN disposition = 'abandoned'
+            WHEN $kpi = 'transfer' THEN disposition = 'answered' AND transferred
         END AS in_numerator
     FROM calls
     WHERE ($campaign IS NULL OR campaign_id = $campaign)
@@ -62,6 +65,14 @@ base AS (
     FROM (
         SELECT coalesce($base_day, first_day - 1) AS last_day FROM period
     )
+),
+-- The days of both periods, once each. Joined to the calls with the days on the build
+-- side, their values reach the scan as a filter on `dt`, which skips the other days'
+-- partitions (a filter on subquery values does not).
+days AS (
+    SELECT unnest(range(first_day, last_day + 1, INTERVAL '1 day')) AS day FROM period
+    UNION
+    SELECT unnest(range(first_day, last_day + 1, INTERVAL '1 day')) AS day FROM base
 ),
 counted AS (
     SELECT
@@ -77,9 +88,9 @@ counted AS (
             in_numerator,
             dt BETWEEN (SELECT first_day FROM base) AND (SELECT last_day FROM base) AS in_base,
             dt BETWEEN (SELECT first_day FROM period) AND (SELECT last_day FROM period) AS in_period
-        FROM scoped
+        FROM days
+        JOIN scoped ON scoped.dt = days.day
     )
-    WHERE in_base OR in_period
     GROUP BY segment
 ),
 rated AS (

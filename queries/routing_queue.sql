@@ -54,6 +54,14 @@ scored AS (
         *,
         routing_score(value, engagement, timeliness, $wv, $we, $wt) AS routing_score
     FROM candidates
+),
+-- The limit before the numbering: a top-k sort keeps $top rows in memory, where numbering
+-- every candidate first would sort them all. The order is total, so the positions agree.
+queue AS (
+    SELECT *
+    FROM scored
+    ORDER BY routing_score DESC, customer_id
+    LIMIT $top
 )
 SELECT
     row_number() OVER (ORDER BY routing_score DESC, customer_id) AS queue_position,
@@ -63,6 +71,5 @@ SELECT
     engagement,
     timeliness,
     attempts
-FROM scored
-ORDER BY routing_score DESC, customer_id
-LIMIT $top;
+FROM queue
+ORDER BY routing_score DESC, customer_id;
