@@ -1,6 +1,5 @@
-//! Every canned query on 5M generated calls under `--memory-limit 512M`: each finishes
-//! (spilling where it must) or fails with one line naming the memory limit, is never
-//! killed by a signal, and no process grows past 1 GiB.
+//! Every canned query on 5M generated calls under `--memory-limit 512M` finishes, spilling
+//! where it must, and no process grows past 1 GiB.
 
 use crate::support::{generate_to, stderr};
 
@@ -37,27 +36,14 @@ fn every_canned_query_on_5m_calls_stays_within_a_512m_limit() {
             .stderr(std::process::Stdio::piped())
             .output()
             .unwrap();
-        let err = stderr(&output);
         assert!(
-            output.status.code().is_some(),
-            "{} was killed: {err}",
-            query.name
+            output.status.success(),
+            "{}: {}",
+            query.name,
+            stderr(&output)
         );
-        if !output.status.success() {
-            assert_eq!(err.lines().count(), 1, "{}: {err}", query.name);
-            assert!(err.contains("memory limit"), "{}: {err}", query.name);
-        }
         let peak = peak_of_children();
         assert!(peak < 1 << 30, "{} took {} MiB", query.name, peak >> 20);
-        eprintln!(
-            "{}: {}, peak so far {} MiB",
-            query.name,
-            if output.status.success() {
-                "finished"
-            } else {
-                "refused"
-            },
-            peak >> 20
-        );
+        eprintln!("{}: peak so far {} MiB", query.name, peak >> 20);
     }
 }
