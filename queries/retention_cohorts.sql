@@ -20,13 +20,15 @@ WITH months AS (
 cohorts AS (
     SELECT customer_id, min(month) AS cohort FROM months GROUP BY customer_id
 ),
+-- A customer's (cohort, k) pairs are their distinct order months, each in one cohort, so
+-- the months are made distinct before the join rather than the joined rows after it:
+-- two key columns instead of three, and a third less memory on 5M orders.
 activity AS (
-    SELECT DISTINCT
+    SELECT
         c.cohort,
-        m.customer_id,
         CAST((date_part('year', m.month) - date_part('year', c.cohort)) * 12
             + date_part('month', m.month) - date_part('month', c.cohort) AS BIGINT) AS k
-    FROM months m
+    FROM (SELECT DISTINCT customer_id, month FROM months) m
     JOIN cohorts c ON c.customer_id = m.customer_id
 ),
 counts AS (
