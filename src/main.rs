@@ -238,6 +238,9 @@ struct ServeArgs {
     /// statement_timeout; unlimited when not given.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     statement_timeout: Option<std::time::Duration>,
+    /// Log every statement clients send, one line each (to see what a BI tool asks).
+    #[arg(long)]
+    log_statements: bool,
 }
 
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
@@ -573,6 +576,7 @@ async fn serve(args: ServeArgs, session: Options) -> Result<ExitCode> {
         tls,
         max_connections: args.max_connections as usize,
         statement_timeout: args.statement_timeout,
+        log_statements: args.log_statements,
     };
     serve::serve(options, stopped()).await?;
     Ok(ExitCode::SUCCESS)

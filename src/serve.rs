@@ -3,16 +3,21 @@
 //!
 //! The protocol, the `pg_catalog` tables clients browse and the Arrow-to-PostgreSQL
 //! encoding are datafusion-postgres's (on pgwire). This module adds what a shared server
-//! needs around them: one session per connection built by [`session::build_with_runtime`]
-//! on one runtime (one memory pool for all clients), password authentication, read-only
+//! needs around them: one session per connection, a copy of one prepared by
+//! [`session::build_with_runtime`] at start (one memory pool for all clients), the
+//! statements and catalogue functions drivers send, password authentication, read-only
 //! clients, statement timeouts and cancel requests that stop a statement while it runs or
 //! streams, a log line per connection and per failed statement, and a bounded drain on
 //! stop.
 
 mod auth;
+mod catalog_functions;
+mod catalog_tables;
 mod connection;
 mod functions;
 mod policy;
+mod rewrite;
+mod session_statements;
 mod statements;
 
 use std::future::Future;
@@ -22,12 +27,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use datafusion::execution::SessionStateBuilder;
-use datafusion::execution::runtime_env::RuntimeEnv;
+use datafusion::execution::SessionState;
 use datafusion::prelude::SessionContext;
 use datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use datafusion_postgres::datafusion_pg_catalog::pg_catalog::setup_pg_catalog;
-use datafusion_postgres::pgwire::api::ConnectionManager;
+use datafusion_postgres::pgwire::api::{ConnectionManager, RandomPidSecretKeyGenerator};
 use datafusion_postgres::pgwire::tokio::{TlsAcceptor, process_socket};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
@@ -53,6 +57,8 @@ pub struct ServeOptions {
     pub max_connections: usize,
     /// The longest a statement may run, unless a client sets its own `statement_timeout`.
     pub statement_timeout: Option<Duration>,
+    /// Every statement a client sends is logged, not only those that fail.
+    pub log_statements: bool,
 }
 
 /// A PEM certificate chain and its private key.
@@ -141,16 +147,18 @@ pub async fn serve(options: ServeOptions, stop: impl Future<Output = ()>) -> Res
 /// What every connection shares.
 struct Server {
     options: ServeOptions,
-    runtime: Arc<RuntimeEnv>,
-    /// A session with datafusion-postgres's `pg_catalog`, whose tables (read from files
-    /// at set-up) and functions every connection's session shares.
-    pg_catalog: SessionContext,
-    /// The names of the canned queries' table functions.
-    canned_queries: Vec<String>,
+    /// The session every connection starts as a copy of: callsql's tables (their files
+    /// listed once), functions and planned canned queries, datafusion-postgres's
+    /// `pg_catalog` with callsql's functions in `pg_proc`, and the functions clients call
+    /// on it. Copies share the tables and the runtime (one memory pool for all clients);
+    /// settings are each connection's own.
+    prepared: SessionState,
     tls: Option<TlsAcceptor>,
     credentials: Option<Arc<auth::Credentials>>,
     /// pgwire's registry of connections, which a cancel request names.
     connections: Arc<ConnectionManager>,
+    /// The process ids and secret keys connections are given, unique per server.
+    pids: Arc<RandomPidSecretKeyGenerator>,
     statements: Arc<Statements>,
 }
 
@@ -158,25 +166,23 @@ impl Server {
     async fn new(mut options: ServeOptions, tls: Option<TlsAcceptor>) -> Result<Self> {
         options.session.remote_clients = true;
         let runtime = session::runtime(&options.session)?;
-        let pg_catalog = session::build_with_runtime(&options.session, runtime.clone()).await?;
-        setup_pg_catalog(&pg_catalog, CATALOG, EmptyContextProvider)
+        let prepared = session::build_with_runtime(&options.session, runtime).await?;
+        setup_pg_catalog(&prepared, CATALOG, EmptyContextProvider)
             .map_err(|error| anyhow::anyhow!("cannot set up pg_catalog: {error}"))?;
-        functions::install(&pg_catalog, CATALOG).await?;
+        let pg_proc = functions::install(&prepared, CATALOG).await?;
+        catalog_tables::install(&prepared, CATALOG, pg_proc).await?;
+        catalog_functions::install(&prepared).await?;
         let credentials = options
             .password
             .as_deref()
             .map(|password| Arc::new(auth::Credentials::new(&options.user, password)));
         Ok(Server {
             options,
-            runtime,
-            pg_catalog,
-            canned_queries: crate::canned::builtin()?
-                .into_iter()
-                .map(|query| query.name)
-                .collect(),
+            prepared: prepared.state(),
             tls,
             credentials,
             connections: Arc::new(ConnectionManager::new()),
+            pids: Arc::new(RandomPidSecretKeyGenerator::default()),
             statements: Arc::new(Statements::default()),
         })
     }
@@ -184,55 +190,12 @@ impl Server {
     async fn connection(self: Arc<Self>, socket: TcpStream, peer: SocketAddr) {
         let started = Instant::now();
         let log_line = Arc::new(ConnectionLog::new(peer));
-        match self.session().await {
-            Ok(ctx) => {
-                let handlers = Handlers::new(&self, Arc::new(ctx), log_line.clone());
-                if let Err(error) = process_socket(socket, self.tls.clone(), handlers).await {
-                    log_line.failed_with(&error.to_string());
-                }
-            }
-            Err(error) => log_line.failed_with(&crate::error::one_line(&error)),
+        let ctx = Arc::new(SessionContext::new_with_state(self.prepared.clone()));
+        let handlers = Handlers::new(&self, ctx, log_line.clone());
+        if let Err(error) = process_socket(socket, self.tls.clone(), handlers).await {
+            log_line.failed_with(&error.to_string());
         }
         log(&log_line.summary(started.elapsed()));
-    }
-
-    /// A connection's session: callsql's, plus the `pg_catalog` clients query.
-    async fn session(&self) -> Result<SessionContext> {
-        let ctx = session::build_with_runtime(&self.options.session, self.runtime.clone()).await?;
-        let template = self.pg_catalog.state();
-        if let Some(schema) = self
-            .pg_catalog
-            .catalog(CATALOG)
-            .and_then(|catalog| catalog.schema("pg_catalog"))
-            && let Some(catalog) = ctx.catalog(CATALOG)
-        {
-            catalog.register_schema("pg_catalog", schema)?;
-        }
-        let own = ctx.state();
-        for (name, function) in template.scalar_functions() {
-            if !own.scalar_functions().contains_key(name) {
-                ctx.register_udf(function.as_ref().clone());
-            }
-        }
-        // pg_catalog's generate_series and range take PostgreSQL's int4 bounds too; the
-        // canned queries stay the connection's own, planned on its session.
-        for (name, function) in template.table_functions() {
-            if !self.canned_queries.contains(name) {
-                ctx.register_udtf(name, function.function().clone());
-            }
-        }
-        // The type names clients cast to (`regclass`, `pg_catalog.text`, …).
-        if let Some(planner) = SessionStateBuilder::new_from_existing(template.clone())
-            .type_planner()
-            .clone()
-        {
-            let state = ctx.state_ref();
-            let existing = state.read().clone();
-            *state.write() = SessionStateBuilder::new_from_existing(existing)
-                .with_type_planner(planner)
-                .build();
-        }
-        Ok(ctx)
     }
 }
 

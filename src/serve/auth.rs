@@ -8,15 +8,17 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow};
 use async_trait::async_trait;
-use datafusion_postgres::pgwire::api::auth::noop::NoopStartupHandler;
 use datafusion_postgres::pgwire::api::auth::sasl::SASLAuthStartupHandler;
 use datafusion_postgres::pgwire::api::auth::sasl::scram::{
     SCRAM_ITERATIONS, ScramAuth, gen_salted_password,
 };
 use datafusion_postgres::pgwire::api::auth::{
     AuthSource, DefaultServerParameterProvider, LoginInfo, Password, StartupHandler,
+    finish_authentication, protocol_negotiation, save_startup_parameters_to_metadata,
 };
-use datafusion_postgres::pgwire::api::{ClientInfo, ConnectionManager};
+use datafusion_postgres::pgwire::api::{
+    ClientInfo, ConnectionManager, PidSecretKeyGenerator, RandomPidSecretKeyGenerator,
+};
 use datafusion_postgres::pgwire::error::{PgWireError, PgWireResult};
 use datafusion_postgres::pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use datafusion_postgres::pgwire::tokio::TlsAcceptor;
@@ -74,21 +76,24 @@ pub enum Startup {
 }
 
 impl Startup {
-    pub fn new(credentials: Option<&Arc<Credentials>>, manager: &Arc<ConnectionManager>) -> Self {
+    pub fn new(
+        credentials: Option<&Arc<Credentials>>,
+        manager: &Arc<ConnectionManager>,
+        pids: &Arc<RandomPidSecretKeyGenerator>,
+    ) -> Self {
         match credentials {
             None => Startup::Open(OpenStartup {
                 manager: manager.clone(),
+                pids: pids.clone(),
             }),
             Some(credentials) => {
                 let source: Arc<dyn AuthSource> = credentials.clone();
                 let mut scram = ScramAuth::new(source);
                 scram.set_iterations(SCRAM_ITERATIONS);
                 Startup::Password(
-                    SASLAuthStartupHandler::new(
-                        Arc::new(DefaultServerParameterProvider::default()),
-                    )
-                    .with_scram(scram)
-                    .with_connection_manager(manager.clone()),
+                    SASLAuthStartupHandler::new(Arc::new(server_parameters()))
+                        .with_scram(scram)
+                        .with_connection_manager(manager.clone()),
                 )
             }
         }
@@ -115,14 +120,45 @@ impl StartupHandler for Startup {
 }
 
 /// No password; the connection is still registered so that cancel requests reach it.
+/// (pgwire's no-password handler would send its own `server_version`.)
 pub struct OpenStartup {
     manager: Arc<ConnectionManager>,
+    pids: Arc<RandomPidSecretKeyGenerator>,
 }
 
-impl NoopStartupHandler for OpenStartup {
-    fn connection_manager(&self) -> Option<Arc<ConnectionManager>> {
-        Some(self.manager.clone())
+#[async_trait]
+impl StartupHandler for OpenStartup {
+    async fn on_startup<C>(
+        &self,
+        client: &mut C,
+        message: PgWireFrontendMessage,
+    ) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if let PgWireFrontendMessage::Startup(startup) = &message {
+            protocol_negotiation(client, startup).await?;
+            save_startup_parameters_to_metadata(client, startup);
+            let (pid, secret_key) = self.pids.generate(client);
+            client.set_pid_and_secret_key(pid, secret_key.clone());
+            let (handle, guard) = self.manager.register(pid, secret_key);
+            client.session_extensions().insert(handle);
+            client.session_extensions().insert(guard);
+            finish_authentication(client, &server_parameters()).await?;
+        }
+        Ok(())
     }
+}
+
+/// What a client is told at startup: pgwire's defaults, with callsql's `server_version`
+/// (pgjdbc reports it as the product version) and every transaction read-only.
+fn server_parameters() -> DefaultServerParameterProvider {
+    let mut parameters = DefaultServerParameterProvider::default();
+    parameters.server_version = super::session_statements::server_version();
+    parameters.default_transaction_read_only = true;
+    parameters
 }
 
 /// A TLS acceptor for the certificate chain and key in `files`.

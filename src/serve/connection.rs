@@ -11,6 +11,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use datafusion::prelude::SessionContext;
 use datafusion_postgres::DfSessionService;
+use datafusion_postgres::hooks::cursor::CursorStatementHook;
+use datafusion_postgres::hooks::set_show::SetShowHook;
+use datafusion_postgres::hooks::transactions::TransactionStatementHook;
 use datafusion_postgres::pgwire::api::cancel::CancelHandler;
 use datafusion_postgres::pgwire::api::portal::{Format, Portal};
 use datafusion_postgres::pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
@@ -27,6 +30,7 @@ use datafusion_postgres::pgwire::messages::cancel::CancelRequest;
 use futures::{Sink, StreamExt, stream};
 
 use super::auth::Startup;
+use super::session_statements::SessionStatements;
 use super::statements::{CancelKey, Running, Statements};
 use super::{Server, policy};
 
@@ -43,9 +47,18 @@ pub struct Handlers {
 
 impl Handlers {
     pub fn new(server: &Server, ctx: Arc<SessionContext>, log: Arc<ConnectionLog>) -> Self {
-        let service = DfSessionService::new(ctx);
+        let service = DfSessionService::new_with_hooks(
+            ctx,
+            vec![
+                Arc::new(SessionStatements),
+                Arc::new(CursorStatementHook),
+                Arc::new(SetShowHook),
+                Arc::new(TransactionStatementHook),
+            ],
+        );
         let parser = Arc::new(ReadOnlyParser {
             inner: ExtendedQueryHandler::query_parser(&service),
+            log: server.options.log_statements.then(|| log.clone()),
         });
         Handlers {
             queries: Arc::new(Queries {
@@ -55,10 +68,12 @@ impl Handlers {
                 default_timeout: server.options.statement_timeout,
                 key: Mutex::new(None),
                 log: log.clone(),
+                log_statements: server.options.log_statements,
             }),
             startup: Arc::new(Startup::new(
                 server.credentials.as_ref(),
                 &server.connections,
+                &server.pids,
             )),
             cancel: Arc::new(CancelRequests {
                 connections: server.connections.clone(),
@@ -100,6 +115,7 @@ struct Queries {
     /// The connection's cancel key, once it has run a statement.
     key: Mutex<Option<CancelKey>>,
     log: Arc<ConnectionLog>,
+    log_statements: bool,
 }
 
 impl Queries {
@@ -140,10 +156,13 @@ impl SimpleQueryHandler for Queries {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        policy::check(query)?;
+        if self.log_statements {
+            self.log.received(query);
+        }
+        let query = policy::admit(query)?;
         let running = self.begin(client);
         let responses = running
-            .bounded(SimpleQueryHandler::do_query(&self.service, client, query))
+            .bounded(SimpleQueryHandler::do_query(&self.service, client, &query))
             .await??;
         let mut bounded = Vec::with_capacity(responses.len());
         for response in responses {
@@ -212,6 +231,8 @@ async fn bound_rows(response: Response, running: &Arc<Running>) -> PgWireResult<
 /// datafusion-postgres's parser behind the read-only policy, for prepared statements.
 pub struct ReadOnlyParser {
     inner: Arc<<DfSessionService as ExtendedQueryHandler>::QueryParser>,
+    /// Where statements are logged, when they all are.
+    log: Option<Arc<ConnectionLog>>,
 }
 
 #[async_trait]
@@ -227,8 +248,11 @@ impl QueryParser for ReadOnlyParser {
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
-        policy::check(sql)?;
-        self.inner.parse_sql(client, sql, types).await
+        if let Some(log) = &self.log {
+            log.received(sql);
+        }
+        let sql = policy::admit(sql)?;
+        self.inner.parse_sql(client, &sql, types).await
     }
 
     fn get_parameter_types(&self, statement: &Self::Statement) -> PgWireResult<Vec<Type>> {
@@ -340,6 +364,10 @@ impl ConnectionLog {
     fn failed<C: ClientInfo>(&self, client: &C, error: &str) {
         self.note_user(client);
         self.failed_with(error);
+    }
+
+    fn received(&self, sql: &str) {
+        super::log(&format!("{}: {}", self.peer, one_line_of(sql)));
     }
 
     pub fn failed_with(&self, error: &str) {

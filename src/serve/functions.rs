@@ -8,14 +8,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow};
-use async_trait::async_trait;
 use datafusion::arrow::array::{
-    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
-    new_null_array,
+    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, ListBuilder, RecordBatch, StringArray,
+    StringBuilder, new_null_array,
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
-use datafusion::catalog::{SchemaProvider, TableProvider};
+use datafusion::catalog::TableProvider;
 use datafusion::common::DataFusionError;
 use datafusion::common::cast::{as_boolean_array, as_int64_array, as_string_array};
 use datafusion::datasource::MemTable;
@@ -40,9 +39,12 @@ struct Described {
     arguments: String,
 }
 
-/// Adds callsql's functions to the `pg_catalog` schema of `template` and registers the
-/// functions that describe them, so that every session copied from it lists them.
-pub(super) async fn install(template: &SessionContext, catalog: &str) -> Result<()> {
+/// `pg_proc` with callsql's functions added to the static rows of `template`'s
+/// `pg_catalog`; registers the functions that describe them on `template`.
+pub(super) async fn install(
+    template: &SessionContext,
+    catalog: &str,
+) -> Result<Arc<dyn TableProvider>> {
     let catalog = template
         .catalog(catalog)
         .ok_or_else(|| anyhow!("cannot set up pg_proc: no catalog {catalog}"))?;
@@ -74,14 +76,14 @@ pub(super) async fn install(template: &SessionContext, catalog: &str) -> Result<
     }
     let mut batches = static_rows;
     batches.push(own_rows);
-    let pg_proc = Arc::new(MemTable::try_new(table_schema, vec![batches])?);
-    catalog.register_schema(
-        "pg_catalog",
-        Arc::new(WithFunctions {
-            inner: schema,
-            pg_proc,
-        }),
-    )?;
+    let batches = batches
+        .iter()
+        .map(with_array_columns)
+        .collect::<Result<Vec<_>>>()?;
+    let schema = batches
+        .first()
+        .map_or_else(|| table_schema.clone(), RecordBatch::schema);
+    let pg_proc = Arc::new(MemTable::try_new(schema, vec![batches])?);
 
     let described = Arc::new(described);
     template.register_udf(lookup("pg_get_function_result", &described, |d| &d.result));
@@ -103,7 +105,7 @@ pub(super) async fn install(template: &SessionContext, catalog: &str) -> Result<
             ]))))
         }),
     ));
-    Ok(())
+    Ok(pg_proc)
 }
 
 async fn collect(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>> {
@@ -453,6 +455,54 @@ fn pg_proc_rows(
     Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }
 
+/// The columns PostgreSQL types as arrays, with their element types; upstream keeps them
+/// as text. pgjdbc reads `proargnames` with `getArray` (`getFunctionColumns`), pgcli
+/// receives them as lists.
+const ARRAY_COLUMNS: &[(&str, DataType)] = &[
+    ("proargnames", DataType::Utf8),
+    ("proargmodes", DataType::Utf8),
+    ("proallargtypes", DataType::Int32),
+];
+
+/// `batch` with each of [`ARRAY_COLUMNS`], written `{a,b}` or `[a, b]`, as an array.
+fn with_array_columns(batch: &RecordBatch) -> Result<RecordBatch> {
+    let mut fields = Vec::with_capacity(batch.num_columns());
+    let mut columns = Vec::with_capacity(batch.num_columns());
+    for (field, values) in batch.schema().fields().iter().zip(batch.columns()) {
+        let Some((_, element)) = ARRAY_COLUMNS.iter().find(|(name, _)| name == field.name()) else {
+            fields.push(field.as_ref().clone());
+            columns.push(values.clone());
+            continue;
+        };
+        let texts = cast(values, &DataType::Utf8)?;
+        let texts = as_string_array(&texts)?;
+        let mut lists = ListBuilder::new(StringBuilder::new());
+        for text in texts {
+            match text {
+                Some(text) => {
+                    let inner = text.trim().trim_matches(['{', '}', '[', ']']);
+                    for item in inner
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|item| !item.is_empty())
+                    {
+                        lists.values().append_value(item.trim_matches(['"', '\'']));
+                    }
+                    lists.append(true);
+                }
+                None => lists.append(false),
+            }
+        }
+        let list_type = DataType::List(Arc::new(Field::new("item", element.clone(), true)));
+        columns.push(cast(&(Arc::new(lists.finish()) as ArrayRef), &list_type)?);
+        fields.push(Field::new(field.name(), list_type, true));
+    }
+    Ok(RecordBatch::try_new(
+        Arc::new(datafusion::arrow::datatypes::Schema::new(fields)),
+        columns,
+    )?)
+}
+
 /// A function of one oid giving the text `part` picks from its description.
 fn lookup(
     name: &str,
@@ -480,31 +530,6 @@ fn lookup(
             Ok(ColumnarValue::Array(Arc::new(texts)))
         }),
     )
-}
-
-/// A `pg_catalog` schema whose `pg_proc` has callsql's functions too.
-#[derive(Debug)]
-struct WithFunctions {
-    inner: Arc<dyn SchemaProvider>,
-    pg_proc: Arc<dyn TableProvider>,
-}
-
-#[async_trait]
-impl SchemaProvider for WithFunctions {
-    fn table_names(&self) -> Vec<String> {
-        self.inner.table_names()
-    }
-
-    async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>, DataFusionError> {
-        if name.eq_ignore_ascii_case("pg_proc") {
-            return Ok(Some(self.pg_proc.clone()));
-        }
-        self.inner.table(name).await
-    }
-
-    fn table_exist(&self, name: &str) -> bool {
-        self.inner.table_exist(name)
-    }
 }
 
 #[cfg(test)]

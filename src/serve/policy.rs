@@ -3,10 +3,14 @@
 //! (Tables named by a file path or URL are off in a serving session; see
 //! [`crate::session::Options::remote_clients`].)
 
+use std::borrow::Cow;
+
 use datafusion::sql::parser::{DFParser, Statement as DfStatement};
 use datafusion::sql::sqlparser::ast::{Set, Statement};
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion_postgres::pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+
+use super::rewrite;
 
 /// Session settings a client may change: its own presentation and limits. The rest
 /// (`datafusion.runtime.*` replaces the shared memory pool, for one) are the server's.
@@ -26,13 +30,33 @@ const CLIENT_SETTINGS: &[&str] = &[
     "timezone",
 ];
 
-/// Refuses `sql` when any of its statements is not read-only. Text DataFusion's parser
-/// cannot read is left to the server's own parser, which then reports the syntax error.
-pub fn check(sql: &str) -> PgWireResult<()> {
+/// `sql` as the server should run it: refused when any of its statements is not
+/// read-only, and with client SQL DataFusion cannot plan rewritten (see [`rewrite`]).
+/// Text DataFusion's parser cannot read is left to the server's own parser, which then
+/// reports the syntax error.
+pub fn admit(sql: &str) -> PgWireResult<Cow<'_, str>> {
     let Ok(statements) = DFParser::parse_sql_with_dialect(sql, &PostgreSqlDialect {}) else {
-        return Ok(());
+        return Ok(Cow::Borrowed(sql));
     };
-    statements.iter().try_for_each(check_statement)
+    statements.iter().try_for_each(check_statement)?;
+    let mut plain = Vec::with_capacity(statements.len());
+    for statement in statements {
+        match statement {
+            DfStatement::Statement(statement) => plain.push(*statement),
+            // COPY and the like are refused above; EXPLAIN is left as written.
+            _ => return Ok(Cow::Borrowed(sql)),
+        }
+    }
+    if !rewrite::rewrite(&mut plain, sql) {
+        return Ok(Cow::Borrowed(sql));
+    }
+    Ok(Cow::Owned(
+        plain
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(";\n"),
+    ))
 }
 
 fn check_statement(statement: &DfStatement) -> PgWireResult<()> {
@@ -60,6 +84,8 @@ fn check_sql_statement(statement: &Statement) -> PgWireResult<()> {
         | Statement::StartTransaction { .. }
         | Statement::Commit { .. }
         | Statement::Rollback { .. }
+        | Statement::Savepoint { .. }
+        | Statement::ReleaseSavepoint { .. }
         | Statement::Declare { .. }
         | Statement::Fetch { .. }
         | Statement::Close { .. }
@@ -76,7 +102,8 @@ fn check_sql_statement(statement: &Statement) -> PgWireResult<()> {
 
 fn check_set(set: &Set) -> PgWireResult<()> {
     match set {
-        Set::SetTimeZone { .. } | Set::SetNames { .. } => Ok(()),
+        // SET TRANSACTION READ ONLY and isolation levels: every transaction is read-only.
+        Set::SetTimeZone { .. } | Set::SetNames { .. } | Set::SetTransaction { .. } => Ok(()),
         Set::SingleAssignment { variable, .. } => {
             let name = variable.to_string().to_ascii_lowercase();
             if CLIENT_SETTINGS.contains(&name.as_str()) {
@@ -116,10 +143,10 @@ fn refused(what: &str) -> PgWireError {
 
 #[cfg(test)]
 mod tests {
-    use super::check;
+    use super::admit;
 
     fn refused(sql: &str) -> String {
-        match check(sql) {
+        match admit(sql) {
             Err(datafusion_postgres::pgwire::error::PgWireError::UserError(info)) => {
                 assert_eq!(info.code, "42501", "{sql}");
                 info.message
@@ -139,9 +166,16 @@ mod tests {
             "SET statement_timeout = '5s'",
             "SET application_name = 'grafana'",
             "BEGIN",
+            "START TRANSACTION READ ONLY",
+            "SAVEPOINT sa_savepoint_1",
+            "RELEASE SAVEPOINT sa_savepoint_1",
+            "ROLLBACK TO SAVEPOINT sa_savepoint_1",
+            "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+            "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+            "DISCARD ALL",
             "COMMIT",
         ] {
-            assert!(check(sql).is_ok(), "{sql}");
+            assert!(admit(sql).is_ok(), "{sql}");
         }
     }
 
