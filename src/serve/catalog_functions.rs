@@ -92,6 +92,8 @@ pub async fn install(ctx: &SessionContext) -> Result<()> {
     }
     // SQLAlchemy's column list builds its identity options with it.
     ctx.register_udf(ScalarUDF::new_from_impl(JsonBuildObject::default()));
+    // Metabase's field sync names tables with `format('%I.%I', schema, table)`.
+    ctx.register_udf(ScalarUDF::new_from_impl(Format::default()));
     Ok(())
 }
 
@@ -403,6 +405,110 @@ impl ScalarUDFImpl for JsonBuildObject {
     }
 }
 
+/// PostgreSQL's `format(template, value, …)` with `%s`, `%I` (an identifier, quoted where
+/// it must be), `%L` (a literal) and `%%`.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Format {
+    signature: Signature,
+}
+
+impl Default for Format {
+    fn default() -> Self {
+        Format {
+            signature: Signature::variadic_any(Volatility::Immutable),
+        }
+    }
+}
+
+impl ScalarUDFImpl for Format {
+    fn name(&self) -> &str {
+        "format"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let texts = arrays
+            .iter()
+            .map(|array| cast(array, &DataType::Utf8))
+            .collect::<Result<Vec<_>, _>>()?;
+        let formatted = (0..args.number_rows)
+            .map(|row| {
+                let value = |i: usize| {
+                    texts
+                        .get(i)
+                        .map(|texts| texts.as_string::<i32>())
+                        .filter(|texts| !texts.is_null(row))
+                        .map(|texts| texts.value(row))
+                };
+                let Some(template) = value(0) else {
+                    return Ok(None);
+                };
+                format_row(template, |i| value(i + 1)).map(Some)
+            })
+            .collect::<Result<StringArray>>()?;
+        Ok(ColumnarValue::Array(Arc::new(formatted)))
+    }
+}
+
+/// `template` with its `%` specifiers filled from `value(0)`, `value(1)`, ….
+fn format_row<'a>(template: &str, value: impl Fn(usize) -> Option<&'a str>) -> Result<String> {
+    let mut text = String::with_capacity(template.len() + 16);
+    let mut next = 0;
+    let mut chars = template.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            text.push(c);
+            continue;
+        }
+        let specifier = chars.next();
+        if specifier == Some('%') {
+            text.push('%');
+            continue;
+        }
+        let argument = value(next);
+        next += 1;
+        match (specifier, argument) {
+            (Some('s'), argument) => text.push_str(argument.unwrap_or_default()),
+            (Some('I'), Some(identifier)) => text.push_str(&quote_identifier(identifier)),
+            (Some('L'), Some(literal)) => {
+                text.push('\'');
+                text.push_str(&literal.replace('\'', "''"));
+                text.push('\'');
+            }
+            (Some('L'), None) => text.push_str("NULL"),
+            (Some('I'), None) => return exec_err!("format: a NULL cannot be an identifier"),
+            (other, _) => {
+                return exec_err!("format: unrecognized conversion type specifier {other:?}");
+            }
+        }
+    }
+    Ok(text)
+}
+
+/// `identifier`, double-quoted unless it is lower case letters, digits and underscores.
+fn quote_identifier(identifier: &str) -> String {
+    let plain = identifier
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && identifier
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        identifier.to_string()
+    } else {
+        format!("\"{}\"", identifier.replace('"', "\"\""))
+    }
+}
+
 /// `f` of each text of the first argument, a scalar for a scalar.
 fn map_text(
     args: &[ColumnarValue],
@@ -435,7 +541,16 @@ fn map_text(
 
 #[cfg(test)]
 mod tests {
-    use super::backslash_pattern;
+    use super::{backslash_pattern, format_row};
+
+    #[test]
+    fn format_fills_its_specifiers() {
+        let values = ["public", "Calls", "it's"];
+        let value = |i: usize| values.get(i).copied();
+        assert_eq!(format_row("%I.%I", value).unwrap(), "public.\"Calls\"");
+        assert_eq!(format_row("%s = %L, 100%%", |i| value(i + 1)).unwrap(), "Calls = 'it''s', 100%");
+        assert!(format_row("%x", value).is_err());
+    }
 
     #[test]
     fn patterns_take_the_backslash_as_their_escape() {

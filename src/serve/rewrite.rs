@@ -35,7 +35,12 @@ pub fn rewrite(statements: &mut Vec<Statement>, sql: &str) -> bool {
     for statement in &mut rewritten {
         let _ = statement.visit(&mut rules);
     }
-    if !rules.changed || replaced_upstream(sql) {
+    // Once Grafana's search path is a list, upstream has nothing of it to replace.
+    let text = match search_path.changed {
+        true => display(statements).join(";\n"),
+        false => sql.to_string(),
+    };
+    if !rules.changed || replaced_upstream(&text) {
         return search_path.changed;
     }
     *statements = rewritten;
@@ -131,7 +136,7 @@ impl VisitorMut for Rules {
     }
 
     fn post_visit_table_factor(&mut self, table: &mut TableFactor) -> ControlFlow<()> {
-        if let Some(replacement) = function_as_table(table) {
+        if let Some(replacement) = function_as_table(table).or_else(|| information_schema(table)) {
             *table = replacement;
             self.changed = true;
         }
@@ -161,7 +166,8 @@ fn current_user(expr: &Expr) -> Option<Expr> {
 /// Casts to catalogue types DataFusion reads as plain oids:
 /// - `'pg_catalog.array_in'::regproc`, compared with `pg_type.typinput` (pgjdbc's
 ///   getTypeInfo), which holds function names: the name;
-/// - `CAST($1 AS REGCLASS)` with a table's name bound (SQLAlchemy): `to_regclass($1)`;
+/// - `CAST($1 AS REGCLASS)` with a table's name bound (SQLAlchemy), or computed
+///   (Metabase's `format('%I.%I', schema, table)`): `to_regclass(…)`;
 /// - `x::regtype[]` of `proargtypes` or `proallargtypes` (pgcli's function list): the
 ///   type names;
 /// - `x::regtype::text` (pgcli's function list): the type's name.
@@ -183,13 +189,15 @@ fn catalogue_cast(expr: &Expr) -> Option<Expr> {
             let name = name.strip_prefix("pg_catalog.").unwrap_or(&name);
             parse(&quote(name))
         }
+        // A literal is datafusion-postgres's (a subquery on pg_class).
         (
             "regclass",
             Expr::Value(ValueWithSpan {
-                value: Value::Placeholder(placeholder),
+                value: Value::SingleQuotedString(_),
                 ..
             }),
-        ) => parse(&format!("to_regclass({placeholder})")),
+        ) => None,
+        ("regclass", value) => parse(&format!("to_regclass({value})")),
         ("regtype[]", value) => parse(&format!("{REGTYPE_NAMES}(CAST({value} AS TEXT))")),
         (
             "text",
@@ -203,6 +211,89 @@ fn catalogue_cast(expr: &Expr) -> Option<Expr> {
         }
         _ => None,
     }
+}
+
+/// `information_schema.columns` in PostgreSQL's columns (DataFusion's has Arrow type names
+/// and no `udt_name`), built on `pg_catalog`: Grafana's column browser shows `data_type`,
+/// Metabase's field sync reads `udt_name`, `is_identity` and `column_default`.
+const COLUMNS: &str = "SELECT 'callsql' AS table_catalog, n.nspname AS table_schema, \
+    c.relname AS table_name, a.attname AS column_name, CAST(a.attnum AS INT) AS ordinal_position, \
+    CAST(NULL AS TEXT) AS column_default, CASE WHEN a.attnotnull THEN 'NO' ELSE 'YES' END AS is_nullable, \
+    CASE WHEN t.typcategory = 'A' THEN 'ARRAY' ELSE format_type(a.atttypid, NULL) END AS data_type, \
+    CAST(NULL AS INT) AS character_maximum_length, CAST(NULL AS INT) AS character_octet_length, \
+    CAST(CASE t.typname WHEN 'int2' THEN 16 WHEN 'int4' THEN 32 WHEN 'int8' THEN 64 \
+      WHEN 'float4' THEN 24 WHEN 'float8' THEN 53 END AS INT) AS numeric_precision, \
+    CAST(CASE WHEN t.typname IN ('int2', 'int4', 'int8', 'float4', 'float8') THEN 2 END AS INT) \
+      AS numeric_precision_radix, \
+    CAST(CASE WHEN t.typname IN ('int2', 'int4', 'int8') THEN 0 END AS INT) AS numeric_scale, \
+    CAST(CASE WHEN t.typcategory = 'D' THEN 3 END AS INT) AS datetime_precision, \
+    'callsql' AS udt_catalog, 'pg_catalog' AS udt_schema, t.typname AS udt_name, \
+    'NO' AS is_identity, 'NEVER' AS is_generated, 'YES' AS is_updatable \
+    FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON a.attrelid = c.oid \
+    JOIN pg_catalog.pg_namespace n ON c.relnamespace = n.oid \
+    JOIN pg_catalog.pg_type t ON a.atttypid = t.oid WHERE a.attnum > 0";
+
+/// `information_schema.table_constraints` and `key_column_usage`, which DataFusion lacks:
+/// callsql's tables have no constraints. Metabase's field sync joins them for primary keys.
+const TABLE_CONSTRAINTS: &str = "SELECT CAST(NULL AS TEXT) AS constraint_catalog, \
+    CAST(NULL AS TEXT) AS constraint_schema, CAST(NULL AS TEXT) AS constraint_name, \
+    CAST(NULL AS TEXT) AS table_catalog, CAST(NULL AS TEXT) AS table_schema, \
+    CAST(NULL AS TEXT) AS table_name, CAST(NULL AS TEXT) AS constraint_type, \
+    CAST(NULL AS TEXT) AS is_deferrable, CAST(NULL AS TEXT) AS initially_deferred, \
+    CAST(NULL AS TEXT) AS enforced WHERE false";
+const KEY_COLUMN_USAGE: &str = "SELECT CAST(NULL AS TEXT) AS constraint_catalog, \
+    CAST(NULL AS TEXT) AS constraint_schema, CAST(NULL AS TEXT) AS constraint_name, \
+    CAST(NULL AS TEXT) AS table_catalog, CAST(NULL AS TEXT) AS table_schema, \
+    CAST(NULL AS TEXT) AS table_name, CAST(NULL AS TEXT) AS column_name, \
+    CAST(NULL AS INT) AS ordinal_position, CAST(NULL AS INT) AS position_in_unique_constraint \
+    WHERE false";
+
+/// The `information_schema` views PostgreSQL clients read that DataFusion's lacks or
+/// answers in its own terms, as subqueries under the name the query gave them.
+fn information_schema(table: &TableFactor) -> Option<TableFactor> {
+    let TableFactor::Table {
+        name,
+        alias,
+        args: None,
+        ..
+    } = table
+    else {
+        return None;
+    };
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .filter_map(|part| part.as_ident().map(|ident| ident.value.to_lowercase()))
+        .collect();
+    let [.., schema, view] = parts.as_slice() else {
+        return None;
+    };
+    if schema != "information_schema" {
+        return None;
+    }
+    let definition = match view.as_str() {
+        "columns" => COLUMNS,
+        "table_constraints" => TABLE_CONSTRAINTS,
+        "key_column_usage" => KEY_COLUMN_USAGE,
+        _ => return None,
+    };
+    let alias = alias
+        .as_ref()
+        .map_or_else(|| view.clone(), |alias| alias.name.to_string());
+    derived(&format!("SELECT * FROM ({definition}) AS {alias}"))
+}
+
+/// The first table of `sql`'s FROM.
+fn derived(sql: &str) -> Option<TableFactor> {
+    let query = Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(sql)
+        .ok()?
+        .parse_query()
+        .ok()?;
+    let SetExpr::Select(select) = *query.body else {
+        return None;
+    };
+    select.from.into_iter().next().map(|from| from.relation)
 }
 
 /// A function in FROM as PostgreSQL reads it, with its alias naming its column too:
@@ -240,15 +331,7 @@ fn function_as_table(table: &TableFactor) -> Option<TableFactor> {
         }
         _ => return None,
     };
-    let query = Parser::new(&PostgreSqlDialect {})
-        .try_with_sql(&sql)
-        .ok()?
-        .parse_query()
-        .ok()?;
-    let SetExpr::Select(select) = *query.body else {
-        return None;
-    };
-    select.from.into_iter().next().map(|from| from.relation)
+    derived(&sql)
 }
 
 /// A subquery in a select list, which datafusion-postgres's parser answers with NULL when

@@ -4,6 +4,7 @@
 //! form every client parses. Runs before datafusion-postgres's own hooks, which answer
 //! `BEGIN`, `COMMIT` and `ROLLBACK`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -55,8 +56,12 @@ pub fn version_text() -> String {
 #[derive(Debug)]
 pub struct SessionStatements;
 
-/// The reply to `statement`, when it is one this hook answers.
-fn reply(statement: &Statement) -> Option<PgWireResult<Response>> {
+/// The reply to `statement` from a client whose startup and `SET` parameters are
+/// `parameters`, when it is one this hook answers.
+fn reply(
+    statement: &Statement,
+    parameters: &HashMap<String, String>,
+) -> Option<PgWireResult<Response>> {
     let tag = |text: &str| Some(Ok(Response::Execution(Tag::new(text))));
     match statement {
         Statement::Savepoint { .. } => tag("SAVEPOINT"),
@@ -77,6 +82,14 @@ fn reply(statement: &Statement) -> Option<PgWireResult<Response>> {
             match name.as_str() {
                 "server_version" => Some(one_value("server_version", &server_version())),
                 "server_version_num" => Some(one_value("server_version_num", POSTGRES_VERSION_NUM)),
+                // Metabase's default time zone. (`SHOW TIME ZONE` is datafusion-postgres's.)
+                "timezone" => {
+                    let zone = parameters
+                        .iter()
+                        .find(|(name, _)| name.eq_ignore_ascii_case("timezone"))
+                        .map_or("UTC", |(_, zone)| zone.as_str());
+                    Some(one_value("TimeZone", zone))
+                }
                 _ => None,
             }
         }
@@ -108,19 +121,21 @@ impl QueryHook for SessionStatements {
         &self,
         statement: &Statement,
         _session_context: &SessionContext,
-        _client: &mut dyn HookClient,
+        client: &mut dyn HookClient,
     ) -> Option<PgWireResult<Response>> {
-        reply(statement)
+        reply(statement, client.metadata())
     }
 
     async fn handle_extended_parse_query(
         &self,
         statement: &Statement,
         _session_context: &SessionContext,
-        _client: &(dyn ClientInfo + Send + Sync),
+        client: &(dyn ClientInfo + Send + Sync),
     ) -> Option<PgWireResult<LogicalPlan>> {
         // SHOW is planned by datafusion-postgres's own hook and answered here.
-        if matches!(statement, Statement::ShowVariable { .. }) || reply(statement).is_none() {
+        if matches!(statement, Statement::ShowVariable { .. })
+            || reply(statement, client.metadata()).is_none()
+        {
             return None;
         }
         Some(Ok(LogicalPlan::EmptyRelation(EmptyRelation {
@@ -135,9 +150,9 @@ impl QueryHook for SessionStatements {
         _logical_plan: &LogicalPlan,
         _params: &ParamValues,
         _session_context: &SessionContext,
-        _client: &mut dyn HookClient,
+        client: &mut dyn HookClient,
     ) -> Option<PgWireResult<Response>> {
-        reply(statement)
+        reply(statement, client.metadata())
     }
 }
 
