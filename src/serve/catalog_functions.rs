@@ -548,7 +548,10 @@ mod tests {
         let values = ["public", "Calls", "it's"];
         let value = |i: usize| values.get(i).copied();
         assert_eq!(format_row("%I.%I", value).unwrap(), "public.\"Calls\"");
-        assert_eq!(format_row("%s = %L, 100%%", |i| value(i + 1)).unwrap(), "Calls = 'it''s', 100%");
+        assert_eq!(
+            format_row("%s = %L, 100%%", |i| value(i + 1)).unwrap(),
+            "Calls = 'it''s', 100%"
+        );
         assert!(format_row("%x", value).is_err());
     }
 

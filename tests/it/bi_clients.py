@@ -63,7 +63,8 @@ def sqlalchemy_check(driver):
 
 
 def pgcli_check():
-    """pgcli's connection set-up and the metadata its completer loads at start."""
+    """pgcli's connection set-up and the metadata its completer loads at start (the
+    casing file, off by default, is not among them)."""
     from pgcli.pgexecute import PGExecute
 
     executor = PGExecute(
@@ -80,11 +81,11 @@ def pgcli_check():
         "functions": sorted({f.func_name for f in executor.functions()}),
         "datatypes": [list(t) for t in executor.datatypes()],
         "foreignkeys": [list(k) for k in executor.foreignkeys()],
-        "casing": list(executor.casing()),
     }
     rows = []
-    for title, cur, headers, status in executor.run("SELECT count(*) AS n FROM calls"):
-        rows.extend(list(row) for row in cur)
+    # run() yields (title, rows, headers, status, …) per statement.
+    for result in executor.run("SELECT count(*) AS n FROM calls"):
+        rows.extend(list(row) for row in result[1])
     seen["rows"] = rows
     executor.conn.close()
     return seen

@@ -10,14 +10,14 @@ use std::time::{Duration, Instant};
 use crate::support::{callsql, fixtures};
 
 /// A running `callsql serve`, killed when dropped; its stderr is collected.
-struct Server {
-    child: Child,
-    port: u16,
+pub struct Server {
+    pub child: Child,
+    pub port: u16,
     log: Arc<Mutex<String>>,
 }
 
 impl Server {
-    fn start(extra: &[&str], env: &[(&str, &str)]) -> Server {
+    pub fn start(extra: &[&str], env: &[(&str, &str)]) -> Server {
         let data = fixtures();
         let mut args = vec![
             "serve",
@@ -55,12 +55,12 @@ impl Server {
         Server { child, port, log }
     }
 
-    fn psql(&self, sql: &str) -> Output {
+    pub fn psql(&self, sql: &str) -> Output {
         self.psql_env(sql, &[])
     }
 
     /// `psql -c sql`, unaligned and without headers, verbose errors (with the SQLSTATE).
-    fn psql_env(&self, sql: &str, env: &[(&str, &str)]) -> Output {
+    pub fn psql_env(&self, sql: &str, env: &[(&str, &str)]) -> Output {
         Command::new("psql")
             .args(["-X", "-A", "-t", "-F", ",", "-v", "VERBOSITY=verbose"])
             .args(["-v", "ON_ERROR_STOP=1", "-c", sql])
@@ -74,7 +74,7 @@ impl Server {
             .expect("psql runs (postgresql-client is installed by .ci/run)")
     }
 
-    fn rows(&self, sql: &str) -> String {
+    pub fn rows(&self, sql: &str) -> String {
         let output = self.psql(sql);
         assert!(
             output.status.success(),
@@ -101,7 +101,7 @@ impl Server {
         serde_json::from_slice(&output.stdout).unwrap()
     }
 
-    fn log(&self) -> String {
+    pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()
     }
 
@@ -132,7 +132,7 @@ impl Drop for Server {
 }
 
 /// The numbers of a CSV-like text, parsed, so that two printers' float digits compare.
-fn cells(text: &str) -> Vec<Vec<String>> {
+pub fn cells(text: &str) -> Vec<Vec<String>> {
     let mut rows: Vec<Vec<String>> = text
         .lines()
         .filter(|line| !line.is_empty())
@@ -150,7 +150,7 @@ fn cells(text: &str) -> Vec<Vec<String>> {
 }
 
 /// The cells of `callsql --data FIXTURES --format csv ARGS…` without its header line.
-fn cli_cells(args: &[&str]) -> Vec<Vec<String>> {
+pub fn cli_cells(args: &[&str]) -> Vec<Vec<String>> {
     let data = fixtures();
     let mut all = vec!["--data", data.to_str().unwrap(), "--format", "csv"];
     all.extend_from_slice(args);
@@ -446,7 +446,7 @@ fn sixteen_clients_get_the_cli_answers() {
     assert!(peak < (256 + 512) * 1024, "peak RSS {peak} KiB");
 }
 
-fn peak_rss_kib(pid: u32) -> u64 {
+pub fn peak_rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     status
         .lines()
