@@ -78,15 +78,17 @@ pub async fn install(ctx: &SessionContext) -> Result<()> {
         "pg_type_is_visible",
         ScalarValue::Boolean(Some(true)),
     ));
-    // Comments: SQLAlchemy's get_table_comment and column list, Metabase's field sync,
-    // pgjdbc's REMARKS. SQLAlchemy's column list asks each column for its sequence;
-    // pgjdbc's getIndexInfo and Metabase's index sync for index definitions.
+    // Column comments: SQLAlchemy's column list, Metabase's field sync. (Functions'
+    // descriptions are [`super::functions`]'.) SQLAlchemy's column list asks each column
+    // for its sequence;
+    // pgjdbc's getIndexInfo and Metabase's index sync for index definitions; psql's
+    // `\df+` for a function's SQL body (callsql's are Rust).
     for name in [
-        "obj_description",
         "col_description",
         "shobj_description",
         "pg_get_serial_sequence",
         "pg_get_indexdef",
+        "pg_get_function_sqlbody",
     ] {
         ctx.register_udf(constant(name, ScalarValue::Utf8(None)));
     }
@@ -378,7 +380,7 @@ impl ScalarUDFImpl for JsonBuildObject {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        if args.args.len() % 2 != 0 {
+        if !args.args.len().is_multiple_of(2) {
             return exec_err!("json_build_object takes pairs of keys and values");
         }
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;

@@ -37,6 +37,8 @@ const UNKNOWN_TYPE_OID: i64 = 705;
 struct Described {
     result: String,
     arguments: String,
+    /// The first line of the function's documentation (callsql's functions only).
+    comment: Option<String>,
 }
 
 /// `pg_proc` with callsql's functions added to the static rows of `template`'s
@@ -86,10 +88,26 @@ pub(super) async fn install(
     let pg_proc = Arc::new(MemTable::try_new(schema, vec![batches])?);
 
     let described = Arc::new(described);
-    template.register_udf(lookup("pg_get_function_result", &described, |d| &d.result));
-    template.register_udf(lookup("pg_get_function_arguments", &described, |d| {
-        &d.arguments
-    }));
+    let by_oid = vec![DataType::Int64];
+    template.register_udf(lookup(
+        "pg_get_function_result",
+        by_oid.clone(),
+        &described,
+        |d| Some(&d.result),
+    ));
+    template.register_udf(lookup(
+        "pg_get_function_arguments",
+        by_oid,
+        &described,
+        |d| Some(&d.arguments),
+    ));
+    // psql's `\df+` shows it as a function's description; NULL for any other object.
+    template.register_udf(lookup(
+        "obj_description",
+        vec![DataType::Int64, DataType::Utf8],
+        &described,
+        |d| d.comment.as_ref(),
+    ));
     // Every function is on the search path: pg_catalog's and public's are all there is.
     template.register_udf(create_udf(
         "pg_function_is_visible",
@@ -208,6 +226,7 @@ fn describe_static_rows(
             Described {
                 result: format!("{setof}{}", type_name(result_types.value(row))),
                 arguments,
+                comment: None,
             },
         );
     }
@@ -259,6 +278,7 @@ fn callsql_functions(state: &SessionState) -> Vec<CallsqlFunction> {
             let described = Described {
                 result: result_name,
                 arguments: arguments_text(&parameters),
+                comment: doc.description.lines().next().map(str::to_string),
             };
             CallsqlFunction {
                 oid,
@@ -457,11 +477,12 @@ fn pg_proc_rows(
 
 /// The columns PostgreSQL types as arrays, with their element types; upstream keeps them
 /// as text. pgjdbc reads `proargnames` with `getArray` (`getFunctionColumns`), pgcli
-/// receives them as lists.
+/// receives them as lists, psql's `\df+` passes `proacl` to `array_to_string`.
 const ARRAY_COLUMNS: &[(&str, DataType)] = &[
     ("proargnames", DataType::Utf8),
     ("proargmodes", DataType::Utf8),
     ("proallargtypes", DataType::Int32),
+    ("proacl", DataType::Utf8),
 ];
 
 /// `batch` with each of [`ARRAY_COLUMNS`], written `{a,b}` or `[a, b]`, as an array.
@@ -503,16 +524,18 @@ fn with_array_columns(batch: &RecordBatch) -> Result<RecordBatch> {
     )?)
 }
 
-/// A function of one oid giving the text `part` picks from its description.
+/// A function of an oid (and of `inputs` after it, unused) giving the text `part` picks
+/// from its description.
 fn lookup(
     name: &str,
+    inputs: Vec<DataType>,
     described: &Arc<HashMap<i64, Described>>,
-    part: fn(&Described) -> &String,
+    part: fn(&Described) -> Option<&String>,
 ) -> datafusion::logical_expr::ScalarUDF {
     let described = described.clone();
     create_udf(
         name,
-        vec![DataType::Int64],
+        inputs,
         DataType::Utf8,
         Volatility::Stable,
         Arc::new(move |args: &[ColumnarValue]| {
@@ -525,7 +548,7 @@ fn lookup(
             let oids = as_int64_array(&oids)?;
             let texts: StringArray = oids
                 .iter()
-                .map(|oid| oid.and_then(|oid| described.get(&oid)).map(part))
+                .map(|oid| oid.and_then(|oid| described.get(&oid)).and_then(part))
                 .collect();
             Ok(ColumnarValue::Array(Arc::new(texts)))
         }),

@@ -214,6 +214,11 @@ fn psql_browses_and_queries_as_the_cli_does() {
     documented_sorted.sort_unstable();
     assert_eq!(listed, documented_sorted);
     assert_eq!(server.rows(r"\df wilson*").lines().count(), 2);
+    let described = server.rows(r"\df+ wilson_lower");
+    assert!(
+        described.contains("Lower bound of the Wilson score interval"),
+        "{described}"
+    );
 
     assert_eq!(cells(&server.rows(KPI_SQL)), cli_cells(&["-c", KPI_SQL]));
 
