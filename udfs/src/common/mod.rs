@@ -1,7 +1,9 @@
-//! Pieces every function family shares: argument kinds and coercion, constant arguments,
+//! Pieces every function family shares: the one aggregate wrapper over each family's
+//! kernel, argument kinds and coercion, constant arguments,
 //! string handling that works on every Arrow string encoding, width folding, and the row
 //! kernels of numeric and text scalar functions.
 
+pub(crate) mod aggregate;
 pub(crate) mod args;
 pub(crate) mod constants;
 pub(crate) mod fold;

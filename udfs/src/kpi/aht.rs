@@ -7,7 +7,7 @@ use datafusion::common::Result;
 use datafusion::logical_expr::Documentation;
 use datafusion_macros::user_doc;
 
-use super::mean::MeanKpi;
+use crate::common::aggregate::mean::MeanKpi;
 use crate::common::args::{ArgKind, Param};
 use crate::common::masks::{number_where, numbers_or_zero};
 

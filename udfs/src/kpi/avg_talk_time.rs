@@ -7,7 +7,7 @@ use datafusion::logical_expr::Documentation;
 use datafusion_macros::user_doc;
 
 use super::disposition::{Disposition, Dispositions};
-use super::mean::MeanKpi;
+use crate::common::aggregate::mean::MeanKpi;
 use crate::common::args::{ArgKind, Param};
 use crate::common::masks::{is_valid, numbers_or_zero};
 

@@ -6,8 +6,8 @@ use datafusion::common::Result;
 use datafusion::logical_expr::Documentation;
 use datafusion_macros::user_doc;
 
-use super::counting::CountingKpi;
 use super::disposition::Dispositions;
+use crate::common::aggregate::counting::CountingKpi;
 use crate::common::args::{ArgKind, Param};
 use crate::common::masks::flagged_among;
 

@@ -23,15 +23,12 @@ use datafusion::arrow::buffer::BooleanBuffer;
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::{Result, ScalarValue, exec_err};
-use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::utils::format_state_name;
-use datafusion::logical_expr::{
-    Accumulator, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator, Signature, Volatility,
-};
+use datafusion::logical_expr::function::AccumulatorArgs;
+use datafusion::logical_expr::{Accumulator, Documentation, EmitTo, GroupsAccumulator};
 use hashbrown::{DefaultHashBuilder, HashTable};
 
-use super::reject_distinct;
-use crate::common::args::{self, Param};
+use crate::common::aggregate::AggregateKernel;
+use crate::common::args::Param;
 use crate::common::masks::true_bits;
 use crate::common::strings::Strings;
 
@@ -54,79 +51,52 @@ pub(crate) trait DistinctKpi: Debug + PartialEq + Eq + Hash + Send + Sync + 'sta
     fn documentation(&self) -> Option<&Documentation>;
 }
 
-/// The SQL aggregate of a distinct-key KPI.
+/// The aggregate kernel of a distinct-key KPI.
 #[derive(Debug, PartialEq, Eq, Hash)]
-pub(crate) struct DistinctUdaf<K> {
-    kpi: Arc<K>,
-    signature: Signature,
-}
+pub(crate) struct Distinct<K>(Arc<K>);
 
-impl<K: DistinctKpi> DistinctUdaf<K> {
+impl<K: DistinctKpi> Distinct<K> {
     pub(crate) fn new(kpi: K) -> Self {
-        Self {
-            kpi: Arc::new(kpi),
-            signature: Signature::user_defined(Volatility::Immutable),
-        }
+        Self(Arc::new(kpi))
     }
 }
 
-impl<K: DistinctKpi> AggregateUDFImpl for DistinctUdaf<K> {
+impl<K: DistinctKpi> AggregateKernel for Distinct<K> {
     fn name(&self) -> &str {
-        self.kpi.name()
+        self.0.name()
     }
 
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        args::coerce(self.kpi.name(), self.kpi.params(), arg_types)
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Float64)
-    }
-
-    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        reject_distinct(self.kpi.name(), &args)?;
-        Ok(Box::new(DistinctAccumulator {
-            kpi: Arc::clone(&self.kpi),
-            keys: KeyTable::default(),
-        }))
-    }
-
-    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(vec![
-            Arc::new(Field::new(
-                format_state_name(args.name, "keys"),
-                DataType::List(list_item(DataType::Utf8)),
-                false,
-            )),
-            Arc::new(Field::new(
-                format_state_name(args.name, "flags"),
-                DataType::List(list_item(DataType::Boolean)),
-                false,
-            )),
-        ])
-    }
-
-    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
-        true
-    }
-
-    fn create_groups_accumulator(
-        &self,
-        args: AccumulatorArgs,
-    ) -> Result<Box<dyn GroupsAccumulator>> {
-        reject_distinct(self.kpi.name(), &args)?;
-        Ok(Box::new(DistinctGroupsAccumulator {
-            kpi: Arc::clone(&self.kpi),
-            keys: KeyTable::default(),
-        }))
+    fn params(&self) -> &'static [Param] {
+        self.0.params()
     }
 
     fn documentation(&self) -> Option<&Documentation> {
-        self.kpi.documentation()
+        self.0.documentation()
+    }
+
+    fn state(&self) -> Vec<(&'static str, DataType, bool)> {
+        vec![
+            ("keys", DataType::List(list_item(DataType::Utf8)), false),
+            ("flags", DataType::List(list_item(DataType::Boolean)), false),
+        ]
+    }
+
+    fn accumulator(&self, _args: &AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        Ok(Box::new(DistinctAccumulator {
+            kpi: Arc::clone(&self.0),
+            keys: KeyTable::default(),
+        }))
+    }
+
+    fn has_groups_accumulator(&self) -> bool {
+        true
+    }
+
+    fn groups_accumulator(&self, _args: &AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
+        Ok(Box::new(DistinctGroupsAccumulator {
+            kpi: Arc::clone(&self.0),
+            keys: KeyTable::default(),
+        }))
     }
 }
 

@@ -7,8 +7,8 @@ use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::Documentation;
 use datafusion_macros::user_doc;
 
-use super::counting::CountingKpi;
 use super::disposition::{Disposition, Dispositions};
+use crate::common::aggregate::counting::CountingKpi;
 use crate::common::args::{ArgKind, Param};
 use crate::common::constants::number_constant;
 use crate::common::masks::number_where;

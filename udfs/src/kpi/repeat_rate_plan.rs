@@ -21,8 +21,9 @@ use datafusion::logical_expr::{
 };
 use datafusion::optimizer::{ApplyOrder, OptimizerConfig, OptimizerRule};
 
-use super::distinct::DistinctUdaf;
+use super::distinct::Distinct;
 use super::repeat_rate::RepeatRate;
+use crate::common::aggregate::Udaf;
 
 /// Rewrites aggregations holding `repeat_rate` into the two-level plan.
 #[derive(Debug, Default)]
@@ -69,7 +70,7 @@ fn plain_repeat_rate(call: &Expr) -> Option<&Expr> {
     let Expr::AggregateFunction(AggregateFunction { func, params }) = call else {
         return None;
     };
-    func.inner().downcast_ref::<DistinctUdaf<RepeatRate>>()?;
+    func.inner().downcast_ref::<Udaf<Distinct<RepeatRate>>>()?;
     let plain = !params.distinct && params.filter.is_none() && params.order_by.is_empty();
     match params.args.as_slice() {
         [key] if plain => Some(key),
@@ -79,7 +80,7 @@ fn plain_repeat_rate(call: &Expr) -> Option<&Expr> {
 
 fn is_repeat_rate(call: &Expr) -> bool {
     matches!(call, Expr::AggregateFunction(AggregateFunction { func, .. })
-        if func.inner().downcast_ref::<DistinctUdaf<RepeatRate>>().is_some())
+        if func.inner().downcast_ref::<Udaf<Distinct<RepeatRate>>>().is_some())
 }
 
 /// The one key every `repeat_rate` of the aggregation counts, when the rule applies.

@@ -17,16 +17,14 @@ use argmin::solver::quasinewton::BFGS;
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, ListArray, StructArray,
 };
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Float64Type, UInt64Type};
-use datafusion::common::{Result, ScalarValue, exec_datafusion_err, plan_err};
-use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::utils::format_state_name;
-use datafusion::logical_expr::{
-    Accumulator, AggregateUDFImpl, Documentation, Signature, Volatility,
-};
+use datafusion::arrow::datatypes::{DataType, Field, Fields, Float64Type, UInt64Type};
+use datafusion::common::{Result, ScalarValue, exec_datafusion_err};
+use datafusion::logical_expr::function::AccumulatorArgs;
+use datafusion::logical_expr::{Accumulator, Documentation};
 use hashbrown::HashMap;
 
-use crate::common::args::{self, Param};
+use crate::common::aggregate::AggregateKernel;
+use crate::common::args::Param;
 
 /// Summary values per customer, padded with zeros for models that take fewer.
 pub(crate) type Summary = [f64; 3];
@@ -142,19 +140,13 @@ pub(crate) trait Model: Debug + PartialEq + Eq + Hash + Send + Sync + 'static {
     fn log_likelihood(&self, sample: &Sample, parameters: &[f64]) -> Option<Vec<f64>>;
 }
 
-/// The SQL aggregate of a model fit.
+/// The aggregate kernel of a model fit.
 #[derive(Debug, PartialEq, Eq, Hash)]
-pub(crate) struct FitUdaf<M> {
-    model: Arc<M>,
-    signature: Signature,
-}
+pub(crate) struct Fit<M>(Arc<M>);
 
-impl<M: Model> FitUdaf<M> {
+impl<M: Model> Fit<M> {
     pub(crate) fn new(model: M) -> Self {
-        Self {
-            model: Arc::new(model),
-            signature: Signature::user_defined(Volatility::Immutable),
-        }
+        Self(Arc::new(model))
     }
 }
 
@@ -177,59 +169,39 @@ fn list_of_float64() -> DataType {
     DataType::List(Arc::new(Field::new_list_field(DataType::Float64, true)))
 }
 
-impl<M: Model> AggregateUDFImpl for FitUdaf<M> {
+impl<M: Model> AggregateKernel for Fit<M> {
     fn name(&self) -> &str {
-        self.model.name()
+        self.0.name()
     }
 
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        args::coerce(self.model.name(), self.model.params(), arg_types)
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Struct(result_fields(
-            self.model.parameter_names(),
-        )))
-    }
-
-    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        if args.is_distinct {
-            return plan_err!("{} does not take DISTINCT", self.model.name());
-        }
-        Ok(Box::new(FitAccumulator {
-            model: Arc::clone(&self.model),
-            customers: HashMap::new(),
-            skipped: 0,
-        }))
-    }
-
-    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        let list = |part: &str| {
-            Arc::new(Field::new(
-                format_state_name(args.name, part),
-                list_of_float64(),
-                true,
-            ))
-        };
-        Ok(vec![
-            list("first"),
-            list("second"),
-            list("third"),
-            list("customers"),
-            Arc::new(Field::new(
-                format_state_name(args.name, "skipped"),
-                DataType::UInt64,
-                true,
-            )),
-        ])
+    fn params(&self) -> &'static [Param] {
+        self.0.params()
     }
 
     fn documentation(&self) -> Option<&Documentation> {
-        self.model.documentation()
+        self.0.documentation()
+    }
+
+    fn return_type(&self) -> DataType {
+        DataType::Struct(result_fields(self.0.parameter_names()))
+    }
+
+    fn state(&self) -> Vec<(&'static str, DataType, bool)> {
+        vec![
+            ("first", list_of_float64(), true),
+            ("second", list_of_float64(), true),
+            ("third", list_of_float64(), true),
+            ("customers", list_of_float64(), true),
+            ("skipped", DataType::UInt64, true),
+        ]
+    }
+
+    fn accumulator(&self, _args: &AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        Ok(Box::new(FitAccumulator {
+            model: Arc::clone(&self.0),
+            customers: HashMap::new(),
+            skipped: 0,
+        }))
     }
 }
 

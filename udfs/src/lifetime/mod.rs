@@ -20,6 +20,7 @@ mod bgnbd_p_alive;
 mod gamma_gamma_expected_value;
 mod gamma_gamma_fit;
 
+use crate::common::aggregate::Udaf;
 use crate::common::args::{ArgKind, Param};
 use crate::common::numeric::numeric;
 
@@ -71,9 +72,7 @@ pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
 /// Every aggregate function of the family.
 pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
     vec![
-        Arc::new(AggregateUDF::from(fit::FitUdaf::new(bgnbd_fit::BgNbdFit))),
-        Arc::new(AggregateUDF::from(fit::FitUdaf::new(
-            gamma_gamma_fit::GammaGammaFit,
-        ))),
+        Udaf::udaf(fit::Fit::new(bgnbd_fit::BgNbdFit)),
+        Udaf::udaf(fit::Fit::new(gamma_gamma_fit::GammaGammaFit)),
     ]
 }

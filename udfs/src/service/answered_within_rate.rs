@@ -8,9 +8,9 @@ use datafusion::logical_expr::Documentation;
 use datafusion_macros::user_doc;
 
 use super::intervals::Intervals;
+use crate::common::aggregate::counting::CountingKpi;
 use crate::common::args::{ArgKind, Param};
 use crate::common::constants::number_constant;
-use crate::kpi::counting::CountingKpi;
 
 #[user_doc(
     doc_section(label = "Service desk"),

@@ -11,7 +11,7 @@
 
 use std::sync::LazyLock;
 
-use crate::kpi::mean::MAX_SECONDS;
+use crate::common::aggregate::mean::MAX_SECONDS;
 
 /// Each quantile is within this fraction of the exact quantile of the same rows.
 pub const RELATIVE_ACCURACY: f64 = 0.01;

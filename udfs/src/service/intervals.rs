@@ -6,8 +6,8 @@ use datafusion::arrow::buffer::BooleanBuffer;
 use datafusion::arrow::datatypes::{DataType, TimeUnit, TimestampMillisecondType};
 use datafusion::common::{Result, internal_err};
 
+use crate::common::aggregate::mean::MAX_SECONDS;
 use crate::common::masks::is_valid;
-use crate::kpi::mean::MAX_SECONDS;
 
 /// The interval of every row of a batch.
 pub(crate) struct Intervals {

@@ -3,8 +3,8 @@
 //! level, automation, intervention, resolution, first-contact resolution and the
 //! conversion ladder.
 //!
-//! The rates run on the call KPIs' counting kernel and the means on their mean kernel;
-//! the quantiles have their own (`quantile`, over `histogram`).
+//! The rates run on the shared counting kernel and the means on the shared mean kernel
+//! (`common::aggregate`); the quantiles have their own (`quantile`, over `histogram`).
 
 use std::sync::Arc;
 
@@ -25,28 +25,24 @@ mod stage_rate;
 mod ttr;
 mod ttr_quantile;
 
-use crate::kpi::counting;
-use crate::kpi::mean::MeanUdaf;
-use quantile::QuantileUdaf;
+use crate::common::aggregate::mean::Mean;
+use crate::common::aggregate::{Udaf, counting};
+use quantile::Quantile;
 
 pub use histogram::RELATIVE_ACCURACY as QUANTILE_RELATIVE_ACCURACY;
 
 /// Every service-desk aggregate.
 pub fn functions() -> Vec<Arc<AggregateUDF>> {
     vec![
-        Arc::new(AggregateUDF::from(MeanUdaf::new(frt::Frt))),
-        Arc::new(AggregateUDF::from(MeanUdaf::new(ttr::Ttr))),
-        Arc::new(AggregateUDF::from(QuantileUdaf::new(
-            frt_quantile::FrtQuantile,
-        ))),
-        Arc::new(AggregateUDF::from(QuantileUdaf::new(
-            ttr_quantile::TtrQuantile,
-        ))),
-        counting(answered_within_rate::AnsweredWithinRate),
-        counting(automation_rate::AutomationRate),
-        counting(intervention_rate::InterventionRate),
-        counting(resolution_rate::ResolutionRate),
-        counting(fcr_rate::FcrRate),
-        counting(stage_rate::StageRate),
+        Udaf::udaf(Mean::new(frt::Frt)),
+        Udaf::udaf(Mean::new(ttr::Ttr)),
+        Udaf::udaf(Quantile::new(frt_quantile::FrtQuantile)),
+        Udaf::udaf(Quantile::new(ttr_quantile::TtrQuantile)),
+        counting::udaf(answered_within_rate::AnsweredWithinRate),
+        counting::udaf(automation_rate::AutomationRate),
+        counting::udaf(intervention_rate::InterventionRate),
+        counting::udaf(resolution_rate::ResolutionRate),
+        counting::udaf(fcr_rate::FcrRate),
+        counting::udaf(stage_rate::StageRate),
     ]
 }

@@ -11,20 +11,17 @@ use datafusion::arrow::array::{
     ArrayRef, AsArray, BooleanArray, Float64Array, Int32Array, ListArray, UInt64Array,
 };
 use datafusion::arrow::buffer::OffsetBuffer;
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int32Type, UInt64Type};
+use datafusion::arrow::datatypes::{DataType, Field, Int32Type, UInt64Type};
 use datafusion::common::{Result, ScalarValue, plan_err};
-use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::utils::format_state_name;
-use datafusion::logical_expr::{
-    Accumulator, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator, Signature, Volatility,
-};
+use datafusion::logical_expr::function::AccumulatorArgs;
+use datafusion::logical_expr::{Accumulator, Documentation, EmitTo, GroupsAccumulator};
 
 use super::histogram::{LogHistogram, bucket};
 use super::intervals::Intervals;
-use crate::common::args::{self, Param};
+use crate::common::aggregate::AggregateKernel;
+use crate::common::args::Param;
 use crate::common::constants::{constant_arguments, number_constant};
 use crate::common::masks::true_bits;
-use crate::kpi::reject_distinct;
 
 /// A quantile of the interval between two timestamps of a session.
 pub(crate) trait DurationQuantile:
@@ -36,25 +33,18 @@ pub(crate) trait DurationQuantile:
     fn documentation(&self) -> Option<&Documentation>;
 }
 
-/// The SQL aggregate of a duration quantile.
+/// The aggregate kernel of a duration quantile.
 #[derive(Debug, PartialEq, Eq, Hash)]
-pub(crate) struct QuantileUdaf<K> {
-    kpi: Arc<K>,
-    signature: Signature,
-}
+pub(crate) struct Quantile<K>(K);
 
-impl<K: DurationQuantile> QuantileUdaf<K> {
+impl<K: DurationQuantile> Quantile<K> {
     pub(crate) fn new(kpi: K) -> Self {
-        Self {
-            kpi: Arc::new(kpi),
-            signature: Signature::user_defined(Volatility::Immutable),
-        }
+        Self(kpi)
     }
 
     fn quantile(&self, args: &AccumulatorArgs) -> Result<f64> {
-        let name = self.kpi.name();
-        reject_distinct(name, args)?;
-        let constants = constant_arguments(name, self.kpi.params(), args.exprs)?;
+        let name = self.0.name();
+        let constants = constant_arguments(name, self.0.params(), args.exprs)?;
         let q = number_constant(name, "q", constants.first().and_then(Option::as_ref), 0.5)?;
         if !(0.0..=1.0).contains(&q) {
             return plan_err!("{name}: argument `q` must be between 0 and 1, got {q}");
@@ -63,67 +53,48 @@ impl<K: DurationQuantile> QuantileUdaf<K> {
     }
 }
 
-impl<K: DurationQuantile> AggregateUDFImpl for QuantileUdaf<K> {
+impl<K: DurationQuantile> AggregateKernel for Quantile<K> {
     fn name(&self) -> &str {
-        self.kpi.name()
+        self.0.name()
     }
 
-    fn signature(&self) -> &Signature {
-        &self.signature
+    fn params(&self) -> &'static [Param] {
+        self.0.params()
     }
 
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        args::coerce(self.kpi.name(), self.kpi.params(), arg_types)
+    fn documentation(&self) -> Option<&Documentation> {
+        self.0.documentation()
     }
 
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Float64)
+    fn state(&self) -> Vec<(&'static str, DataType, bool)> {
+        vec![
+            ("zeros", DataType::UInt64, false),
+            ("offset", DataType::Int32, false),
+            (
+                "counts",
+                DataType::List(Arc::new(Field::new_list_field(DataType::UInt64, true))),
+                false,
+            ),
+        ]
     }
 
-    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+    fn accumulator(&self, args: &AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
         Ok(Box::new(QuantileAccumulator {
-            q: self.quantile(&args)?,
+            q: self.quantile(args)?,
             histogram: LogHistogram::default(),
         }))
     }
 
-    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(vec![
-            Arc::new(Field::new(
-                format_state_name(args.name, "zeros"),
-                DataType::UInt64,
-                false,
-            )),
-            Arc::new(Field::new(
-                format_state_name(args.name, "offset"),
-                DataType::Int32,
-                false,
-            )),
-            Arc::new(Field::new_list(
-                format_state_name(args.name, "counts"),
-                Field::new_list_field(DataType::UInt64, true),
-                false,
-            )),
-        ])
-    }
-
-    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+    fn has_groups_accumulator(&self) -> bool {
         true
     }
 
-    fn create_groups_accumulator(
-        &self,
-        args: AccumulatorArgs,
-    ) -> Result<Box<dyn GroupsAccumulator>> {
+    fn groups_accumulator(&self, args: &AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
         Ok(Box::new(QuantileGroupsAccumulator {
-            q: self.quantile(&args)?,
+            q: self.quantile(args)?,
             histograms: Vec::new(),
             heap_bytes: 0,
         }))
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.kpi.documentation()
     }
 }
 

@@ -6,9 +6,9 @@ use datafusion::common::Result;
 use datafusion::logical_expr::Documentation;
 use datafusion_macros::user_doc;
 
+use crate::common::aggregate::counting::CountingKpi;
 use crate::common::args::{ArgKind, Param};
 use crate::common::masks::{flagged_among, is_valid};
-use crate::kpi::counting::CountingKpi;
 
 #[user_doc(
     doc_section(label = "Service desk"),

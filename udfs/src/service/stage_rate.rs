@@ -9,10 +9,10 @@ use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::Documentation;
 use datafusion_macros::user_doc;
 
+use crate::common::aggregate::counting::CountingKpi;
 use crate::common::args::{ArgKind, Param};
 use crate::common::constants::text_constant;
 use crate::common::strings::Literals;
-use crate::kpi::counting::CountingKpi;
 
 #[user_doc(
     doc_section(label = "Service desk"),

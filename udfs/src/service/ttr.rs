@@ -7,8 +7,8 @@ use datafusion::logical_expr::Documentation;
 use datafusion_macros::user_doc;
 
 use super::intervals::Intervals;
+use crate::common::aggregate::mean::MeanKpi;
 use crate::common::args::{ArgKind, Param};
-use crate::kpi::mean::MeanKpi;
 
 #[user_doc(
     doc_section(label = "Service desk"),

@@ -12,16 +12,15 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, AsArray, BooleanArray, Float64Array, UInt64Array};
 use datafusion::arrow::buffer::BooleanBuffer;
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, UInt64Type};
+use datafusion::arrow::datatypes::{DataType, UInt64Type};
 use datafusion::common::{Result, ScalarValue};
-use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::utils::format_state_name;
+use datafusion::logical_expr::function::AccumulatorArgs;
 use datafusion::logical_expr::{
-    Accumulator, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator, Signature, Volatility,
+    Accumulator, AggregateUDF, Documentation, EmitTo, GroupsAccumulator,
 };
 
-use super::{ratio, reject_distinct};
-use crate::common::args::{self, Param};
+use super::{AggregateKernel, Udaf};
+use crate::common::args::Param;
 use crate::common::constants::constant_arguments;
 use crate::common::masks::true_bits;
 
@@ -51,86 +50,71 @@ pub(crate) trait CountingKpi: Debug + PartialEq + Eq + Hash + Send + Sync + 'sta
     fn documentation(&self) -> Option<&Documentation>;
 }
 
-/// The SQL aggregate of a counting KPI.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub(crate) struct CountingUdaf<K> {
-    kpi: Arc<K>,
-    signature: Signature,
+/// `numerator / denominator`, NULL (`None`) when the denominator is 0.
+pub(crate) fn ratio(numerator: u64, denominator: u64) -> Option<f64> {
+    (denominator > 0).then(|| numerator as f64 / denominator as f64)
 }
 
-impl<K: CountingKpi> CountingUdaf<K> {
+/// `kpi` as a function to register.
+pub(crate) fn udaf<K: CountingKpi>(kpi: K) -> Arc<AggregateUDF> {
+    Udaf::udaf(Counting::new(kpi))
+}
+
+/// The aggregate kernel of a counting KPI.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Counting<K>(Arc<K>);
+
+impl<K: CountingKpi> Counting<K> {
     pub(crate) fn new(kpi: K) -> Self {
-        Self {
-            kpi: Arc::new(kpi),
-            signature: Signature::user_defined(Volatility::Immutable),
-        }
+        Self(Arc::new(kpi))
     }
 
     fn settings(&self, args: &AccumulatorArgs) -> Result<K::Settings> {
-        reject_distinct(self.kpi.name(), args)?;
-        let constants = constant_arguments(self.kpi.name(), self.kpi.params(), args.exprs)?;
-        self.kpi.settings(&constants)
+        let constants = constant_arguments(self.0.name(), self.0.params(), args.exprs)?;
+        self.0.settings(&constants)
     }
 }
 
-impl<K: CountingKpi> AggregateUDFImpl for CountingUdaf<K> {
+impl<K: CountingKpi> AggregateKernel for Counting<K> {
     fn name(&self) -> &str {
-        self.kpi.name()
+        self.0.name()
     }
 
-    fn signature(&self) -> &Signature {
-        &self.signature
+    fn params(&self) -> &'static [Param] {
+        self.0.params()
     }
 
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        args::coerce(self.kpi.name(), self.kpi.params(), arg_types)
+    fn documentation(&self) -> Option<&Documentation> {
+        self.0.documentation()
     }
 
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Float64)
+    fn state(&self) -> Vec<(&'static str, DataType, bool)> {
+        self.0
+            .counters()
+            .iter()
+            .map(|counter| (*counter, DataType::UInt64, false))
+            .collect()
     }
 
-    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+    fn accumulator(&self, args: &AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
         Ok(Box::new(CountingAccumulator {
-            settings: self.settings(&args)?,
-            kpi: Arc::clone(&self.kpi),
+            settings: self.settings(args)?,
+            kpi: Arc::clone(&self.0),
             counts: [0; MAX_COUNTERS],
         }))
     }
 
-    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(self
-            .kpi
-            .counters()
-            .iter()
-            .map(|counter| {
-                Arc::new(Field::new(
-                    format_state_name(args.name, counter),
-                    DataType::UInt64,
-                    false,
-                ))
-            })
-            .collect())
-    }
-
-    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+    fn has_groups_accumulator(&self) -> bool {
         true
     }
 
-    fn create_groups_accumulator(
-        &self,
-        args: AccumulatorArgs,
-    ) -> Result<Box<dyn GroupsAccumulator>> {
+    fn groups_accumulator(&self, args: &AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
         Ok(Box::new(CountingGroupsAccumulator {
-            settings: self.settings(&args)?,
-            width: self.kpi.counters().len(),
+            settings: self.settings(args)?,
+            width: self.0.counters().len(),
             counts: Vec::new(),
-            kpi: Arc::clone(&self.kpi),
+            kpi: Arc::clone(&self.0),
         }))
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.kpi.documentation()
     }
 }
 

@@ -8,16 +8,13 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, AsArray, BooleanArray, Float64Array, UInt64Array};
 use datafusion::arrow::buffer::BooleanBuffer;
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float64Type, UInt64Type};
+use datafusion::arrow::datatypes::{DataType, Float64Type, UInt64Type};
 use datafusion::common::{Result, ScalarValue};
-use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::utils::format_state_name;
-use datafusion::logical_expr::{
-    Accumulator, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator, Signature, Volatility,
-};
+use datafusion::logical_expr::function::AccumulatorArgs;
+use datafusion::logical_expr::{Accumulator, Documentation, EmitTo, GroupsAccumulator};
 
-use super::reject_distinct;
-use crate::common::args::{self, Param};
+use super::AggregateKernel;
+use crate::common::args::Param;
 use crate::common::masks::true_bits;
 
 /// A KPI defined as the mean of a per-row value over selected rows.
@@ -29,80 +26,53 @@ pub(crate) trait MeanKpi: Debug + PartialEq + Eq + Hash + Send + Sync + 'static 
     fn documentation(&self) -> Option<&Documentation>;
 }
 
-/// The SQL aggregate of a mean KPI.
+/// The aggregate kernel of a mean KPI.
 #[derive(Debug, PartialEq, Eq, Hash)]
-pub(crate) struct MeanUdaf<K> {
-    kpi: Arc<K>,
-    signature: Signature,
-}
+pub(crate) struct Mean<K>(Arc<K>);
 
-impl<K: MeanKpi> MeanUdaf<K> {
+impl<K: MeanKpi> Mean<K> {
     pub(crate) fn new(kpi: K) -> Self {
-        Self {
-            kpi: Arc::new(kpi),
-            signature: Signature::user_defined(Volatility::Immutable),
-        }
+        Self(Arc::new(kpi))
     }
 }
 
-impl<K: MeanKpi> AggregateUDFImpl for MeanUdaf<K> {
+impl<K: MeanKpi> AggregateKernel for Mean<K> {
     fn name(&self) -> &str {
-        self.kpi.name()
+        self.0.name()
     }
 
-    fn signature(&self) -> &Signature {
-        &self.signature
+    fn params(&self) -> &'static [Param] {
+        self.0.params()
     }
 
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        args::coerce(self.kpi.name(), self.kpi.params(), arg_types)
+    fn documentation(&self) -> Option<&Documentation> {
+        self.0.documentation()
     }
 
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Float64)
+    fn state(&self) -> Vec<(&'static str, DataType, bool)> {
+        vec![
+            ("sum", DataType::Float64, false),
+            ("count", DataType::UInt64, false),
+        ]
     }
 
-    fn accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        reject_distinct(self.kpi.name(), &args)?;
+    fn accumulator(&self, _args: &AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
         Ok(Box::new(MeanAccumulator {
-            kpi: Arc::clone(&self.kpi),
+            kpi: Arc::clone(&self.0),
             sum: 0.0,
             count: 0,
         }))
     }
 
-    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(vec![
-            Arc::new(Field::new(
-                format_state_name(args.name, "sum"),
-                DataType::Float64,
-                false,
-            )),
-            Arc::new(Field::new(
-                format_state_name(args.name, "count"),
-                DataType::UInt64,
-                false,
-            )),
-        ])
-    }
-
-    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+    fn has_groups_accumulator(&self) -> bool {
         true
     }
 
-    fn create_groups_accumulator(
-        &self,
-        args: AccumulatorArgs,
-    ) -> Result<Box<dyn GroupsAccumulator>> {
-        reject_distinct(self.kpi.name(), &args)?;
+    fn groups_accumulator(&self, _args: &AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
         Ok(Box::new(MeanGroupsAccumulator {
-            kpi: Arc::clone(&self.kpi),
+            kpi: Arc::clone(&self.0),
             groups: Vec::new(),
         }))
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.kpi.documentation()
     }
 }
 
