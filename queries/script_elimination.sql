@@ -10,35 +10,19 @@
 -- below max_p_best, or (b) its Wilson upper bound is below the campaign leader's Wilson
 -- lower bound (the leader being the script with the highest lower bound): it is worse at
 -- the chosen confidence whatever its sample size. The campaign's leader is never flagged.
-WITH per_script AS (
-    SELECT
-        campaign_id,
-        script_id,
-        count(*) AS trials,
-        count(*) FILTER (WHERE outcome = 'success') AS successes
-    FROM calls
-    WHERE disposition = 'answered'
-      AND script_id IS NOT NULL
-      AND ($since IS NULL OR dt >= $since)
-    GROUP BY campaign_id, script_id
-),
-scored AS (
+-- Trials, successes, intervals and P(best) are those of the `script_ranking` query.
+WITH with_leader AS (
     SELECT
         campaign_id,
         script_id,
         trials,
         successes,
-        CAST(successes AS DOUBLE) / trials AS success_rate,
-        wilson_lower(successes, trials, $confidence) AS rate_lower,
-        wilson_upper(successes, trials, $confidence) AS rate_upper,
-        prob_best(successes, trials) OVER (PARTITION BY campaign_id) AS p_best
-    FROM per_script
-),
-with_leader AS (
-    SELECT
-        *,
+        success_rate,
+        rate_lower,
+        rate_upper,
+        p_best,
         max(rate_lower) OVER (PARTITION BY campaign_id) AS leader_lower
-    FROM scored
+    FROM script_ranking($confidence, $since)
 )
 SELECT
     campaign_id,
