@@ -474,7 +474,7 @@ fn pgbench_load_over_both_protocols_and_reconnecting() {
         ("reconnecting", vec!["-C"]),
     ] {
         let output = Command::new("pgbench")
-            .args(["-n", "-c", "32", "-j", "2", "-T", "15"])
+            .args(["-n", "-c", "32", "-j", "2", "-T", "20"])
             .args(&extra)
             .arg("-f")
             .arg(&script)
