@@ -1,4 +1,4 @@
-//! The canonical tables of DESIGN.md and the check that a data set conforms to them.
+//! The canonical tables (the README's tables; `DESCRIBE` at the prompt) and the check that a data set conforms to them.
 //!
 //! Files from other systems rarely match a schema exactly: durations arrive as integers,
 //! strings as dictionaries or views, timestamps in other units. Conforming files are
@@ -190,7 +190,7 @@ pub const TABLES: &[(&str, &[Column])] = &[
     ("sessions", SESSIONS),
 ];
 
-/// The canonical dispositions of DESIGN.md.
+/// The canonical dispositions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Disposition {
     Answered,

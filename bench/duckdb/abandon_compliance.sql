@@ -1,4 +1,4 @@
--- abandon_compliance in DuckDB: abandon_rate's two regimes written out from DESIGN.md over
+-- abandon_compliance in DuckDB: abandon_rate's two regimes written out from the functions' documentation over
 -- the same calendar-day windows of per-campaign daily counts (TSR: abandoned / (answered +
 -- abandoned) over the 30 days ending on each day; Ofcom: D = A - A*AM/(AM + L), D / (D + L)
 -- over the day).

@@ -1,4 +1,4 @@
--- kpi_overview written out in DuckDB SQL from DESIGN.md's definitions.
+-- kpi_overview written out in DuckDB SQL from the functions' documented definitions.
 WITH per_campaign AS (
     SELECT
         campaign_id,

@@ -1,6 +1,6 @@
 -- number_health in DuckDB, with its default parameters (all days, complaint alert 0.03,
 -- DNC-request alert 0.04); connect_rate = (answered + abandoned) / non-NULL dispositions,
--- reject_rate = rejected / non-NULL dispositions, as in DESIGN.md.
+-- reject_rate = rejected / non-NULL dispositions, as documented (`callsql functions reject_rate`).
 WITH per_number AS (
     SELECT
         caller_number,

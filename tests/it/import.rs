@@ -266,7 +266,7 @@ fn freeswitch_templates_legs_and_causes() {
 }
 
 /// (status, expected disposition), in the fixture's order, from the default
-/// vicidial_statuses rows and the dialer's codes (IMPORT-FORMATS.md §3).
+/// vicidial_statuses rows and the dialer's codes (docs/import-formats.md §3).
 const VICIDIAL_EXPECTED: &[(&str, &str)] = &[
     ("SALE", "answered"),
     ("NI", "answered"),

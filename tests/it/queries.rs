@@ -54,7 +54,7 @@ fn canned(name: &str) -> String {
 ///
 /// cmp003 is the campaign the generator plants over the limit (truth.json).
 /// The expected values are DuckDB 2.0's, from bench/duckdb/abandon_compliance.sql (the
-/// rates written out from DESIGN.md over the same calendar-day windows) on the fixtures.
+/// rates written out from the functions' documentation over the same calendar-day windows) on the fixtures.
 #[test]
 fn abandon_compliance_matches_duckdb_over_daily_counts() {
     let sql = format!(
@@ -369,7 +369,7 @@ fn staffing_plan_meets_its_targets_with_the_fewest_agents() {
     );
 }
 
-/// kpi_overview equals every KPI's DESIGN.md definition written out in DuckDB 2.0 SQL over
+/// kpi_overview equals every KPI's documented definition written out in DuckDB 2.0 SQL over
 /// the same files (FILTER counts, `count(DISTINCT …)` for ban_rate, a nested GROUP BY for
 /// repeat_rate, Ofcom's D = A − A·AM/(AM + L)), rounded to 9 places:
 ///

@@ -1,4 +1,4 @@
-//! The service-desk functions on a million generated sessions: each equals its DESIGN.md
+//! The service-desk functions on a million generated sessions: each equals its documented
 //! definition computed independently by DuckDB, and the probabilities the generator
 //! planted come back out within their sampling error.
 

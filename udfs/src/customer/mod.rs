@@ -1,4 +1,4 @@
-//! Customer value (DESIGN.md, "Customer value"): RFM quintile scores that keep ties
+//! Customer value (the README's "Functions"): RFM quintile scores that keep ties
 //! together, the RFM code and segment, and the seed's routing score.
 
 use std::sync::Arc;

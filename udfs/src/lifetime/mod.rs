@@ -1,4 +1,4 @@
-//! Customer lifetime (DESIGN.md, "Customer lifetime"): the BG/NBD model of purchase counts
+//! Customer lifetime (the README's "Functions"): the BG/NBD model of purchase counts
 //! and dropout and the Gamma-Gamma model of spend, fitted by aggregates over one row per
 //! customer and scored by scalar functions taking the fitted parameters.
 //!

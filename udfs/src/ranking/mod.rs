@@ -1,4 +1,4 @@
-//! Script ranking and experiments (DESIGN.md, "Script ranking and experiments"): success
+//! Script ranking and experiments (the README's "Functions"): success
 //! rates that account for sample size, A/B tests, and each arm's probability of being best.
 //!
 //! Posterior maths lives in `posterior` (Beta posteriors, the exact two-arm comparison)

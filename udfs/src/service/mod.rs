@@ -1,4 +1,4 @@
-//! Service-desk aggregates over `sessions` (DESIGN.md, "Service-desk aggregates"; 智能客服):
+//! Service-desk aggregates over `sessions` (the README's "Functions"; 智能客服):
 //! response and resolution times with their quantiles, the answered-within service
 //! level, automation, intervention, resolution, first-contact resolution and the
 //! conversion ladder.
