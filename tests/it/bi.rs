@@ -14,20 +14,9 @@ fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The Python client's answer to `check`, as JSON.
+/// The answer of bi_clients.py's `check`, as JSON.
 fn python(server: &Server, check: &str) -> serde_json::Value {
-    let output = Command::new("python3")
-        .arg(manifest_dir().join("tests/it/bi_clients.py"))
-        .arg(server.port.to_string())
-        .arg(check)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        output.status.success(),
-        "{check}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    server.python_client("bi_clients.py", check)
 }
 
 /// One number of `callsql -c SQL` on the fixtures (to ten significant digits).

@@ -86,7 +86,14 @@ impl Server {
 
     /// The psycopg client's answer to `check`, as JSON.
     fn python(&self, check: &str) -> serde_json::Value {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/serve_client.py");
+        self.python_client("serve_client.py", check)
+    }
+
+    /// The answer to `check` of the Python client `script` (in tests/it), as JSON.
+    pub fn python_client(&self, script: &str, check: &str) -> serde_json::Value {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/it")
+            .join(script);
         let output = Command::new("python3")
             .arg(script)
             .arg(self.port.to_string())
