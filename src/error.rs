@@ -34,7 +34,7 @@ impl Reporter {
         }
         crate::schema::TABLES
             .iter()
-            .map(|(name, _)| *name)
+            .map(|table| table.name)
             .find(|name| {
                 line.contains(&format!("table '{name}' not found"))
                     || line.contains(&format!("table 'datafusion.public.{name}' not found"))

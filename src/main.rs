@@ -105,6 +105,9 @@ enum Command {
     Queries,
     /// List callsql's SQL functions with their documentation.
     Functions(FunctionsArgs),
+    /// Describe the canonical tables (calls, orders, customers, scripts, agents, dnc,
+    /// sessions): columns, types, nullability, keys and how they are stored.
+    Tables(TablesArgs),
     /// The interactive prompt (also what `callsql` alone opens).
     Repl,
     /// Serve the session over the PostgreSQL wire protocol, for BI tools, notebooks and
@@ -125,6 +128,16 @@ enum Command {
     /// Start a scheduler and executors on this machine, each its own process, to try
     /// --cluster; Ctrl-C or SIGTERM stops them all.
     Cluster(ClusterArgs),
+}
+
+#[derive(clap::Args)]
+struct TablesArgs {
+    /// One table's columns; without it, the list of tables.
+    #[arg(value_name = "NAME")]
+    name: Option<String>,
+    /// Every table as the Markdown reference (docs/tables.md).
+    #[arg(long, conflicts_with = "name")]
+    markdown: bool,
 }
 
 #[derive(clap::Args)]
@@ -316,7 +329,11 @@ struct ImportArgs {
     /// The log format: asterisk, freeswitch, vicidial, connect, twilio, or mapped (with --mapping).
     #[arg(long, value_name = "FORMAT", value_parser = import_format)]
     from: FormatName,
-    /// Where to write: a directory or s3://bucket/prefix (calls/dt=DAY/… and _rejects/).
+    /// The canonical table to fill: calls, orders, customers, scripts, agents, dnc or
+    /// sessions (see `callsql tables`); tables other than calls come from --from mapped.
+    #[arg(long, value_name = "TABLE", default_value = "calls")]
+    table: String,
+    /// Where to write: a directory or s3://bucket/prefix (TABLE/… and _rejects/).
     #[arg(long, value_name = "DIR|URL", required_unless_present = "explain")]
     out: Option<String>,
     /// Time zone of local timestamps without an offset (IANA name), and of the dt= days.
@@ -325,8 +342,8 @@ struct ImportArgs {
     /// Campaign of every imported call (else the source's own, else `import`).
     #[arg(long, value_name = "ID")]
     campaign: Option<String>,
-    /// The mapping file of a vendor export (--from mapped); mappings/waihu.toml is a
-    /// commented example.
+    /// The mapping file of an export (--from mapped); mappings/ holds a commented example
+    /// per table.
     #[arg(long, value_name = "FILE.toml")]
     mapping: Option<String>,
     /// VICIdial's vicidial_statuses export (CSV or TSV with a header), for custom statuses.
@@ -335,7 +352,8 @@ struct ImportArgs {
     /// Share of records (0 to 1) that may be rejected and still exit with status 0.
     #[arg(long, value_name = "RATE", default_value_t = 0.0, value_parser = parse_rate)]
     max_reject_rate: f64,
-    /// Print the format's mapping (source value → canonical disposition) and exit.
+    /// Print the format's mapping (source value → canonical disposition) and exit; with
+    /// --from mapped and no --mapping, the table's columns, types and allowed values.
     #[arg(long)]
     explain: bool,
     /// Files, directories or s3:// URLs to import (.gz and .zst are decompressed).
@@ -469,6 +487,11 @@ async fn run(cli: Cli, reporter: Reporter) -> Result<ExitCode> {
     match cli.subcommand {
         Some(Command::Gen(args)) => generate_data(args).await,
         Some(Command::Import(args)) => import_logs(args, cli.format).await,
+        Some(Command::Tables(args)) => print_text(&if args.markdown {
+            callsql::schema::reference::markdown()
+        } else {
+            callsql::schema::reference::text(args.name.as_deref())?
+        }),
         Some(Command::Test(args)) => test(args, &options).await,
         Some(Command::Run(args)) => run_query(args, &options, cli.format).await,
         Some(Command::Queries) => list_queries(cli.format),
@@ -773,12 +796,17 @@ async fn generate_data(args: GenArgs) -> Result<ExitCode> {
 }
 
 async fn import_logs(args: ImportArgs, format: Option<OutputFormat>) -> Result<ExitCode> {
-    let mapping = args.mapping.as_deref().map(Mapping::load).transpose()?;
+    let table = import::table(&args.table)?;
+    let mapping = args
+        .mapping
+        .as_deref()
+        .map(|path| Mapping::load(path, table))
+        .transpose()?;
     if args.explain {
-        let lines = import::explain(args.from, mapping.as_ref());
-        if lines.is_empty() {
-            bail!("--from mapped --explain needs --mapping FILE.toml");
+        if args.from == FormatName::Mapped && mapping.is_none() {
+            return print_text(&callsql::schema::reference::text(Some(table.name))?);
         }
+        let lines = import::explain(args.from, mapping.as_ref());
         let text = match listing_format(format)? {
             Listing::Text => render_explanation(&lines),
             Listing::Json => json_lines(&lines)?,
@@ -790,6 +818,7 @@ async fn import_logs(args: ImportArgs, format: Option<OutputFormat>) -> Result<E
     };
     let options = ImportOptions {
         format: args.from,
+        table,
         out: Location::parse(&out)?,
         inputs: args.inputs,
         zone: args.tz,

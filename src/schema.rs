@@ -11,6 +11,8 @@ use std::sync::Arc;
 use anyhow::{Result, bail};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 
+pub mod reference;
+
 /// The kind of values a canonical column holds, and so which physical types it accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -76,119 +78,478 @@ pub struct Column {
     pub nullable: bool,
     /// Registration fails without it; other columns only fail the queries that use them.
     pub required: bool,
+    /// What a value means, for `callsql tables` and the table reference.
+    pub meaning: &'static str,
+    /// The values a code-list column may hold; empty when any value of its kind is allowed.
+    pub values: &'static [&'static str],
 }
 
-const fn col(name: &'static str, kind: Kind, nullable: bool, required: bool) -> Column {
+const fn col(
+    name: &'static str,
+    kind: Kind,
+    nullable: bool,
+    required: bool,
+    meaning: &'static str,
+) -> Column {
     Column {
         name,
         kind,
         nullable,
         required,
+        meaning,
+        values: &[],
+    }
+}
+
+/// A column whose values come from a code list.
+const fn coded(
+    name: &'static str,
+    nullable: bool,
+    required: bool,
+    meaning: &'static str,
+    values: &'static [&'static str],
+) -> Column {
+    Column {
+        name,
+        kind: Kind::Category,
+        nullable,
+        required,
+        meaning,
+        values,
     }
 }
 
 use Kind::*;
 
+/// The canonical dispositions' names, in [`Disposition::ALL`]'s order.
+pub const DISPOSITIONS: &[&str] = &[
+    "answered",
+    "no_answer",
+    "busy",
+    "rejected",
+    "invalid_number",
+    "blocked",
+    "failed",
+    "voicemail",
+    "abandoned",
+];
+
 /// `calls`: one row per dial attempt.
 pub const CALLS: &[Column] = &[
-    col("call_id", Text, false, true),
-    col("campaign_id", Text, false, true),
-    col("customer_id", Text, false, true),
-    col("attempt_no", Integer, false, false),
-    col("is_callback", Boolean, false, false),
-    col("script_id", Text, true, false),
-    col("agent_id", Text, true, false),
-    col("caller_number", Text, false, false),
-    col("callee_number", Text, false, false),
-    col("dialed_at", Timestamp, false, true),
-    col("answered_at", Timestamp, true, false),
-    col("ended_at", Timestamp, false, false),
-    col("ring_s", Float, false, false),
-    col("talk_s", Float, false, false),
-    col("hold_s", Float, false, false),
-    col("acw_s", Float, false, false),
-    col("disposition", Category, false, true),
-    col("hangup_by", Category, true, false),
-    col("transferred", Boolean, false, false),
-    col("predicted_intent", Text, true, false),
-    col("labeled_intent", Text, true, false),
-    col("intent_level", Text, true, false),
-    col("is_effective", Boolean, true, false),
-    col("outcome", Category, false, false),
-    col("order_amount", Float, true, false),
-    col("dnc_requested", Boolean, false, false),
-    col("complaint", Boolean, false, false),
-    col("sentiment", Float, true, false),
-    col("csat", Integer, true, false),
-    col("nps", Integer, true, false),
-    col("transcript", Text, true, false),
+    col("call_id", Text, false, true, "unique attempt id"),
+    col("campaign_id", Text, false, true, "campaign"),
+    col("customer_id", Text, false, true, "the lead or customer dialled"),
+    col(
+        "attempt_no",
+        Integer,
+        false,
+        false,
+        "1 for the first attempt at this customer in this campaign, 2 for the next …",
+    ),
+    col(
+        "is_callback",
+        Boolean,
+        false,
+        false,
+        "a scheduled re-contact (回访)",
+    ),
+    col(
+        "script_id",
+        Text,
+        true,
+        false,
+        "script (话术) version the bot or agent used",
+    ),
+    col(
+        "agent_id",
+        Text,
+        true,
+        false,
+        "human agent who handled the call; NULL when the bot alone handled it",
+    ),
+    col(
+        "caller_number",
+        Text,
+        false,
+        false,
+        "outbound display number used (外显号码)",
+    ),
+    col(
+        "callee_number",
+        Text,
+        false,
+        false,
+        "number dialled, as stored (may be dirty: spaces, +86, dashes; an extension as the switch wrote it)",
+    ),
+    col("dialed_at", Timestamp, false, true, "dial start"),
+    col(
+        "answered_at",
+        Timestamp,
+        true,
+        false,
+        "answer time; NULL if not answered",
+    ),
+    col("ended_at", Timestamp, false, false, "end of the call"),
+    col("ring_s", Float, false, false, "ring seconds (0 when none)"),
+    col("talk_s", Float, false, false, "talk seconds (0 when none)"),
+    col("hold_s", Float, false, false, "hold seconds (0 when none)"),
+    col(
+        "acw_s",
+        Float,
+        false,
+        false,
+        "after-call-work seconds (0 when none)",
+    ),
+    coded(
+        "disposition",
+        false,
+        true,
+        "how the attempt ended",
+        DISPOSITIONS,
+    ),
+    coded(
+        "hangup_by",
+        true,
+        false,
+        "who hung up",
+        &["callee", "bot", "agent", "system"],
+    ),
+    col(
+        "transferred",
+        Boolean,
+        false,
+        false,
+        "the bot handed the call to a human",
+    ),
+    col(
+        "predicted_intent",
+        Text,
+        true,
+        false,
+        "intent the bot recognised",
+    ),
+    col(
+        "labeled_intent",
+        Text,
+        true,
+        false,
+        "intent a QA reviewer labelled (sampled)",
+    ),
+    col(
+        "intent_level",
+        Text,
+        true,
+        false,
+        "intent grade, A (strong intent) … F",
+    ),
+    col(
+        "is_effective",
+        Boolean,
+        true,
+        false,
+        "the call was judged effective (有效通话)",
+    ),
+    coded(
+        "outcome",
+        false,
+        false,
+        "what the call achieved",
+        &["success", "callback", "refused", "none"],
+    ),
+    col(
+        "order_amount",
+        Float,
+        true,
+        false,
+        "revenue when outcome is success",
+    ),
+    col(
+        "dnc_requested",
+        Boolean,
+        false,
+        false,
+        "the callee asked not to be called again (拉黑)",
+    ),
+    col(
+        "complaint",
+        Boolean,
+        false,
+        false,
+        "the callee complained (投诉)",
+    ),
+    col("sentiment", Float, true, false, "−1 … 1"),
+    col("csat", Integer, true, false, "survey score 1 … 5"),
+    col("nps", Integer, true, false, "0 … 10"),
+    col("transcript", Text, true, false, "ASR transcript"),
+];
+
+/// The switch's or vendor's own status and cause, which `import` adds to `calls` so a
+/// mapping can be revised.
+pub const CALLS_SOURCE: &[Column] = &[
+    col(
+        "source_status",
+        Text,
+        true,
+        false,
+        "the source's own status (imported calls only)",
+    ),
+    col(
+        "source_cause",
+        Text,
+        true,
+        false,
+        "the source's own hang-up cause (imported calls only)",
+    ),
 ];
 
 pub const ORDERS: &[Column] = &[
-    col("customer_id", Text, false, true),
-    col("order_id", Text, false, true),
-    col("ordered_at", Timestamp, false, true),
-    col("amount", Float, false, true),
+    col("customer_id", Text, false, true, "who ordered"),
+    col("order_id", Text, false, true, "unique order id"),
+    col("ordered_at", Timestamp, false, true, "order time"),
+    col("amount", Float, false, true, "order value"),
 ];
 
 pub const CUSTOMERS: &[Column] = &[
-    col("customer_id", Text, false, true),
-    col("phone", Text, false, true),
-    col("region", Text, true, false),
-    col("signed_up_at", Timestamp, true, false),
+    col("customer_id", Text, false, true, "unique customer id"),
+    col("phone", Text, false, true, "the customer's number as stored"),
+    col("region", Text, true, false, "region or province"),
+    col(
+        "signed_up_at",
+        Timestamp,
+        true,
+        false,
+        "when the customer was acquired",
+    ),
 ];
 
 pub const SCRIPTS: &[Column] = &[
-    col("script_id", Text, false, true),
-    col("campaign_id", Text, false, true),
-    col("name", Text, true, false),
-    col("version", Integer, true, false),
+    col("script_id", Text, false, true, "unique script (话术) id"),
+    col("campaign_id", Text, false, true, "campaign the script serves"),
+    col("name", Text, true, false, "display name"),
+    col("version", Integer, true, false, "version number"),
 ];
 
 pub const AGENTS: &[Column] = &[
-    col("agent_id", Text, false, true),
-    col("team", Text, true, false),
+    col("agent_id", Text, false, true, "unique agent (坐席) id"),
+    col("team", Text, true, false, "team or group"),
 ];
 
 pub const DNC: &[Column] = &[
-    col("phone", Text, false, true),
-    col("added_at", Timestamp, false, true),
-    col("source", Text, true, false),
+    col(
+        "phone",
+        Text,
+        false,
+        true,
+        "the number in E.164 form (`+8613812345678`) when imported; as stored when generated",
+    ),
+    col(
+        "added_at",
+        Timestamp,
+        false,
+        true,
+        "when the number was listed (the earliest listing when listed twice)",
+    ),
+    col(
+        "source",
+        Text,
+        true,
+        false,
+        "who listed it: a regulator's list, the callee's own request, a complaint …",
+    ),
 ];
+
+/// What `import --table dnc` adds to `dnc`: the number as the list wrote it.
+pub const DNC_LISTED: &[Column] = &[col(
+    "listed_phone",
+    Text,
+    true,
+    false,
+    "the number as the imported list wrote it (imported rows only)",
+)];
 
 /// `sessions`: one row per customer-service session (chat, phone, app, WeChat, e-mail).
 pub const SESSIONS: &[Column] = &[
-    col("session_id", Text, false, true),
-    col("channel", Category, false, false),
-    col("customer_id", Text, true, false),
-    col("visitor_id", Text, false, false),
-    col("started_at", Timestamp, false, true),
-    col("first_response_at", Timestamp, true, false),
-    col("resolved_at", Timestamp, true, false),
-    col("closed_at", Timestamp, false, false),
-    col("bot_only", Boolean, false, false),
-    col("transferred", Boolean, false, false),
-    col("agent_id", Text, true, false),
-    col("resolved", Boolean, false, false),
-    col("reopened", Boolean, false, false),
-    col("stage", Category, false, false),
-    col("order_amount", Float, true, false),
-    col("intent", Text, true, false),
-    col("csat", Integer, true, false),
-    col("nps", Integer, true, false),
-    col("sentiment", Float, true, false),
+    col("session_id", Text, false, true, "unique session id"),
+    coded(
+        "channel",
+        false,
+        false,
+        "where the session took place",
+        &["phone", "chat", "app", "wechat", "email"],
+    ),
+    col(
+        "customer_id",
+        Text,
+        true,
+        false,
+        "the customer; NULL for anonymous visitors",
+    ),
+    col("visitor_id", Text, false, false, "visitor or device id"),
+    col(
+        "started_at",
+        Timestamp,
+        false,
+        true,
+        "the customer's first message or the call's start",
+    ),
+    col(
+        "first_response_at",
+        Timestamp,
+        true,
+        false,
+        "first reply by bot or human; NULL if nobody answered",
+    ),
+    col(
+        "resolved_at",
+        Timestamp,
+        true,
+        false,
+        "when the issue was marked resolved",
+    ),
+    col("closed_at", Timestamp, false, false, "session end"),
+    col("bot_only", Boolean, false, false, "no human joined"),
+    col(
+        "transferred",
+        Boolean,
+        false,
+        false,
+        "handed from the bot to a human (转人工)",
+    ),
+    col("agent_id", Text, true, false, "the human who handled it"),
+    col("resolved", Boolean, false, false, "the issue was resolved"),
+    col(
+        "reopened",
+        Boolean,
+        false,
+        false,
+        "the same issue came back within the reopen window",
+    ),
+    coded(
+        "stage",
+        false,
+        false,
+        "furthest step reached: visit < consult < lead < order",
+        &["visit", "consult", "lead", "order"],
+    ),
+    col(
+        "order_amount",
+        Float,
+        true,
+        false,
+        "revenue when stage = order",
+    ),
+    col("intent", Text, true, false, "recognised intent (topic)"),
+    col("csat", Integer, true, false, "survey score 1 … 5"),
+    col("nps", Integer, true, false, "survey score 0 … 10"),
+    col("sentiment", Float, true, false, "−1 … 1"),
 ];
 
+/// How a table's rows are stored and replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Events, partitioned by the local day of a time column (`dt=YYYY-MM-DD/`).
+    Facts { day_of: &'static str },
+    /// A snapshot keyed by an id: importing an input again replaces its rows.
+    Dimension,
+    /// A list that only grows: a key listed again keeps its earliest row.
+    Accumulating,
+}
+
+/// A canonical table.
+#[derive(Debug, Clone, Copy)]
+pub struct Table {
+    pub name: &'static str,
+    pub columns: &'static [Column],
+    /// Columns imported data adds after the canonical ones.
+    pub imported: &'static [Column],
+    /// The column that identifies a row.
+    pub key: &'static str,
+    pub layout: Layout,
+    pub meaning: &'static str,
+}
+
 /// Every canonical table, in the order they are registered.
-pub const TABLES: &[(&str, &[Column])] = &[
-    ("calls", CALLS),
-    ("orders", ORDERS),
-    ("customers", CUSTOMERS),
-    ("scripts", SCRIPTS),
-    ("agents", AGENTS),
-    ("dnc", DNC),
-    ("sessions", SESSIONS),
+pub const TABLES: &[Table] = &[
+    Table {
+        name: "calls",
+        columns: CALLS,
+        imported: CALLS_SOURCE,
+        key: "call_id",
+        layout: Layout::Facts {
+            day_of: "dialed_at",
+        },
+        meaning: "one row per dial attempt",
+    },
+    Table {
+        name: "orders",
+        columns: ORDERS,
+        imported: &[],
+        key: "order_id",
+        layout: Layout::Facts {
+            day_of: "ordered_at",
+        },
+        meaning: "one row per order (RFM, customer lifetime, churn, retention)",
+    },
+    Table {
+        name: "customers",
+        columns: CUSTOMERS,
+        imported: &[],
+        key: "customer_id",
+        layout: Layout::Dimension,
+        meaning: "one row per customer (lead hygiene, routing)",
+    },
+    Table {
+        name: "scripts",
+        columns: SCRIPTS,
+        imported: &[],
+        key: "script_id",
+        layout: Layout::Dimension,
+        meaning: "one row per script (话术) version",
+    },
+    Table {
+        name: "agents",
+        columns: AGENTS,
+        imported: &[],
+        key: "agent_id",
+        layout: Layout::Dimension,
+        meaning: "one row per human agent (坐席)",
+    },
+    Table {
+        name: "dnc",
+        columns: DNC,
+        imported: DNC_LISTED,
+        key: "phone",
+        layout: Layout::Accumulating,
+        meaning: "numbers that must not be called (免打扰 / 黑名单)",
+    },
+    Table {
+        name: "sessions",
+        columns: SESSIONS,
+        imported: &[],
+        key: "session_id",
+        layout: Layout::Facts {
+            day_of: "started_at",
+        },
+        meaning: "one row per customer-service session (智能客服: chat, phone, app, WeChat, e-mail)",
+    },
 ];
+
+/// The canonical table called `name`.
+pub fn table(name: &str) -> Option<&'static Table> {
+    TABLES.iter().find(|t| t.name == name)
+}
+
+impl Table {
+    /// The canonical columns, then those an import adds.
+    pub fn all_columns(&self) -> impl Iterator<Item = &'static Column> {
+        self.columns.iter().chain(self.imported.iter())
+    }
+
+    /// Every table's name, for messages that list them.
+    pub fn names() -> String {
+        TABLES.iter().map(|t| t.name).collect::<Vec<_>>().join(", ")
+    }
+}
 
 /// The canonical dispositions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -218,17 +579,7 @@ impl Disposition {
     ];
 
     pub fn name(self) -> &'static str {
-        match self {
-            Disposition::Answered => "answered",
-            Disposition::NoAnswer => "no_answer",
-            Disposition::Busy => "busy",
-            Disposition::Rejected => "rejected",
-            Disposition::InvalidNumber => "invalid_number",
-            Disposition::Blocked => "blocked",
-            Disposition::Failed => "failed",
-            Disposition::Voicemail => "voicemail",
-            Disposition::Abandoned => "abandoned",
-        }
+        DISPOSITIONS[self as usize]
     }
 
     pub fn parse(text: &str) -> Option<Self> {
@@ -319,8 +670,9 @@ mod tests {
 
     #[test]
     fn the_canonical_schema_conforms_to_itself_with_categories_as_dictionaries() {
-        for (table, columns) in TABLES {
-            let conformed = conform(table, columns, &canonical_schema(columns)).unwrap();
+        for table in TABLES {
+            let columns = table.columns;
+            let conformed = conform(table.name, columns, &canonical_schema(columns)).unwrap();
             for (field, column) in conformed.fields().iter().zip(columns.iter()) {
                 let expected = match column.kind {
                     Kind::Category => category_type(),

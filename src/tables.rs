@@ -54,7 +54,12 @@ pub async fn register_tables(
     }
 
     let mut registered = Vec::new();
-    for (table, columns) in schema::TABLES {
+    for schema::Table {
+        name: table,
+        columns,
+        ..
+    } in schema::TABLES
+    {
         if !has_files(root, store.as_ref(), table).await? {
             continue;
         }

@@ -427,7 +427,7 @@ fn write_day(
 async fn prepare_output(options: &GenOptions, store: &dyn ObjectStore) -> Result<()> {
     let interrupted = tables::is_being_written(&options.out, store).await?;
     let mut existing = Vec::new();
-    for (table, _) in schema::TABLES {
+    for table in schema::TABLES.iter().map(|t| t.name) {
         let prefix = options.out.object_path(table)?;
         let objects: Vec<_> = store
             .list(Some(&prefix))
@@ -450,7 +450,7 @@ async fn prepare_output(options: &GenOptions, store: &dyn ObjectStore) -> Result
         return Ok(());
     }
     if !options.overwrite && !interrupted {
-        let names: Vec<&str> = existing.iter().map(|(t, _)| **t).collect();
+        let names: Vec<&str> = existing.iter().map(|(t, _)| *t).collect();
         bail!(
             "{} already holds data ({}); choose an empty location or pass --overwrite",
             options.out,

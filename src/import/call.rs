@@ -278,3 +278,107 @@ impl CallsBuilder {
 fn timestamps() -> TimestampMillisecondBuilder {
     TimestampMillisecondBuilder::new()
 }
+
+/// The calls of a batch in [`imported_schema`], as a mapped export's rows become them.
+pub fn calls_of(batch: &RecordBatch) -> Result<Vec<Call>> {
+    use datafusion::arrow::array::{Array, AsArray};
+    use datafusion::arrow::datatypes::{Float64Type, Int32Type, TimestampMillisecondType};
+    let column = |name: &str| -> Result<&ArrayRef> {
+        batch
+            .column_by_name(name)
+            .ok_or_else(|| anyhow::anyhow!("the imported batch has no column {name}"))
+    };
+    let text = |name: &str| -> Result<_> { Ok(column(name)?.as_string::<i32>()) };
+    let float = |name: &str| -> Result<_> { Ok(column(name)?.as_primitive::<Float64Type>()) };
+    let int = |name: &str| -> Result<_> { Ok(column(name)?.as_primitive::<Int32Type>()) };
+    let flag = |name: &str| -> Result<_> { Ok(column(name)?.as_boolean()) };
+    let time =
+        |name: &str| -> Result<_> { Ok(column(name)?.as_primitive::<TimestampMillisecondType>()) };
+    fn get<A: Array, T>(array: &A, row: usize, value: impl Fn(&A, usize) -> T) -> Option<T> {
+        array.is_valid(row).then(|| value(array, row))
+    }
+    let s = |array: &datafusion::arrow::array::StringArray, row: usize| {
+        get(array, row, |a, r| a.value(r).to_string())
+    };
+    let (call_id, campaign, customer, script, agent) = (
+        text("call_id")?,
+        text("campaign_id")?,
+        text("customer_id")?,
+        text("script_id")?,
+        text("agent_id")?,
+    );
+    let (caller, callee, disposition, hangup_by) = (
+        text("caller_number")?,
+        text("callee_number")?,
+        text("disposition")?,
+        text("hangup_by")?,
+    );
+    let (predicted, labeled, level, outcome, transcript, status, cause) = (
+        text("predicted_intent")?,
+        text("labeled_intent")?,
+        text("intent_level")?,
+        text("outcome")?,
+        text("transcript")?,
+        text("source_status")?,
+        text("source_cause")?,
+    );
+    let (dialed, answered, ended) = (time("dialed_at")?, time("answered_at")?, time("ended_at")?);
+    let (ring, talk, hold, acw, amount, sentiment) = (
+        float("ring_s")?,
+        float("talk_s")?,
+        float("hold_s")?,
+        float("acw_s")?,
+        float("order_amount")?,
+        float("sentiment")?,
+    );
+    let (attempt, csat, nps) = (int("attempt_no")?, int("csat")?, int("nps")?);
+    let (callback, transferred, effective, dnc, complaint) = (
+        flag("is_callback")?,
+        flag("transferred")?,
+        flag("is_effective")?,
+        flag("dnc_requested")?,
+        flag("complaint")?,
+    );
+    let f = |a: &datafusion::arrow::array::Float64Array, r| get(a, r, |a, r| a.value(r));
+    let i = |a: &datafusion::arrow::array::Int32Array, r| get(a, r, |a, r| a.value(r));
+    let b = |a: &datafusion::arrow::array::BooleanArray, r| get(a, r, |a, r| a.value(r));
+    let t =
+        |a: &datafusion::arrow::array::TimestampMillisecondArray, r| get(a, r, |a, r| a.value(r));
+    Ok((0..batch.num_rows())
+        .map(|r| Call {
+            call_id: s(call_id, r).unwrap_or_default(),
+            campaign_id: s(campaign, r),
+            customer_id: s(customer, r),
+            attempt_no: i(attempt, r),
+            is_callback: b(callback, r),
+            script_id: s(script, r),
+            agent_id: s(agent, r),
+            caller_number: s(caller, r),
+            callee_number: s(callee, r),
+            dialed_at: t(dialed, r).unwrap_or_default(),
+            answered_at: t(answered, r),
+            ended_at: t(ended, r),
+            ring_s: f(ring, r),
+            talk_s: f(talk, r),
+            hold_s: f(hold, r),
+            acw_s: f(acw, r),
+            disposition: s(disposition, r).and_then(|d| Disposition::parse(&d)),
+            hangup_by: s(hangup_by, r),
+            transferred: b(transferred, r),
+            predicted_intent: s(predicted, r),
+            labeled_intent: s(labeled, r),
+            intent_level: s(level, r),
+            is_effective: b(effective, r),
+            outcome: s(outcome, r),
+            order_amount: f(amount, r),
+            dnc_requested: b(dnc, r),
+            complaint: b(complaint, r),
+            sentiment: f(sentiment, r),
+            csat: i(csat, r),
+            nps: i(nps, r),
+            transcript: s(transcript, r),
+            source_status: s(status, r),
+            source_cause: s(cause, r),
+        })
+        .collect())
+}

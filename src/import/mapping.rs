@@ -1,20 +1,23 @@
-//! The mapping file of `--from mapped`: which source column fills which canonical column,
-//! value maps (source value → canonical value) and constants for what the export lacks.
+//! The mapping file of `--from mapped`: how an export's columns fill one canonical table.
 //!
 //! ```toml
-//! [source]    format, encoding, header, timezone, timestamp_format
-//! [columns]   canonical column = source header text, or 1-based index without a header
-//! [values.X]  "source value" = "canonical value"
+//! [source]    format, encoding, header, header_row, sheet, skip_if, timezone, timestamp_format
+//! [columns]   canonical column = "header text" | column number | { sql = "EXPR" }
+//! [values.X]  "source value" = canonical value (a string, boolean or number)
 //! [defaults]  canonical column = constant
 //! ```
+//!
+//! Everything is checked before any input is read: unknown keys, columns the table does
+//! not have, value maps onto values the column cannot hold, missing required columns.
 
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
+use toml::Spanned;
 
 use super::formats::Explanation;
-use crate::schema::{self, Kind};
+use crate::schema::{self, Column, Kind, Table};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -71,133 +74,222 @@ pub struct SourceSection {
     pub encoding: Encoding,
     #[serde(default = "yes")]
     pub header: bool,
+    /// The 1-based row holding the header; the rows above it (titles, export times) are
+    /// skipped.
+    pub header_row: Option<u64>,
+    /// The XLSX sheet to read; the first by default.
+    pub sheet: Option<String>,
+    /// An SQL predicate over the export's columns: rows it holds for are skipped (totals
+    /// rows, sub-headers), neither written nor rejected.
+    pub skip_if: Option<String>,
     pub timezone: Option<String>,
     pub timestamp_format: Option<String>,
 }
 
+impl SourceSection {
+    /// Rows before the header (or before the first record without one).
+    pub fn rows_above_header(&self) -> u64 {
+        self.header_row.map_or(0, |row| row - 1)
+    }
+}
+
 /// Where a canonical column's value comes from.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum SourceColumn {
+    /// A header text (a key of a JSON object).
     Name(String),
-    Index(i64),
+    /// A 1-based column number, for exports without a header.
+    Index(usize),
+    /// An SQL expression over the export's columns.
+    Sql(String),
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct MappingFile {
     source: SourceSection,
-    columns: BTreeMap<String, SourceColumn>,
+    columns: BTreeMap<String, Spanned<toml::Value>>,
     #[serde(default)]
-    values: BTreeMap<String, BTreeMap<String, String>>,
+    values: BTreeMap<String, BTreeMap<String, Spanned<toml::Value>>>,
     #[serde(default)]
-    defaults: BTreeMap<String, toml::Value>,
+    defaults: BTreeMap<String, Spanned<toml::Value>>,
 }
 
-/// A checked mapping.
+/// A checked mapping onto one table.
 #[derive(Debug, Clone)]
 pub struct Mapping {
+    pub table: &'static Table,
     pub source: SourceSection,
-    /// (canonical column, its kind, where it comes from), in canonical order.
-    pub columns: Vec<(&'static str, Kind, SourceColumn)>,
-    pub values: BTreeMap<String, BTreeMap<String, String>>,
-    pub defaults: Vec<(&'static str, Kind, String)>,
+    /// The mapped columns and where they come from, in the table's column order.
+    pub columns: Vec<(&'static Column, SourceColumn)>,
+    /// Per column: source value → canonical value as text.
+    pub values: BTreeMap<&'static str, BTreeMap<String, String>>,
+    /// Constants for columns the export lacks or leaves empty.
+    pub defaults: Vec<(&'static Column, String)>,
     pub path: String,
 }
 
-/// The columns a mapping may fill: the canonical ones and the source's own status and cause.
-fn target(name: &str) -> Option<(&'static str, Kind)> {
-    schema::CALLS
-        .iter()
-        .map(|c| (c.name, c.kind))
-        .chain([("source_status", Kind::Text), ("source_cause", Kind::Text)])
-        .find(|(n, _)| *n == name)
+/// The columns a mapping onto `table` may fill: its canonical ones and, for `calls`, the
+/// source's own status and cause.
+fn targets(table: &'static Table) -> impl Iterator<Item = &'static Column> {
+    let imported: &'static [Column] = if table.name == "calls" {
+        table.imported
+    } else {
+        &[]
+    };
+    table.columns.iter().chain(imported.iter())
+}
+
+/// Columns an import fills itself when the export does not: a `calls` row's id is a hash
+/// of its record, its campaign `import` (or `--campaign`) and its customer the number.
+pub fn derived(table: &Table, column: &str) -> bool {
+    table.name == "calls" && matches!(column, "call_id" | "campaign_id" | "customer_id")
 }
 
 impl Mapping {
-    pub fn load(path: &str) -> Result<Self> {
+    pub fn load(path: &str, table: &'static Table) -> Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the mapping {path}"))?;
-        Mapping::parse(&text, path)
+        Mapping::parse(&text, path, table)
     }
 
-    pub fn parse(text: &str, path: &str) -> Result<Self> {
+    pub fn parse(text: &str, path: &str, table: &'static Table) -> Result<Self> {
+        let line_of = |span: std::ops::Range<usize>| {
+            text[..span.start.min(text.len())].lines().count().max(1)
+        };
         let file: MappingFile = toml::from_str(text).map_err(|e| {
             let message = e.message().to_string();
-            let line = e
-                .span()
-                .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
-            match line {
+            match e.span().map(line_of) {
                 Some(line) => anyhow::anyhow!("mapping {path}, line {line}: {message}"),
                 None => anyhow::anyhow!("mapping {path}: {message}"),
             }
         })?;
-        let check = |section: &str, name: &str| -> Result<(&'static str, Kind)> {
-            target(name).with_context(|| {
+        let at = |span: std::ops::Range<usize>| format!("mapping {path}, line {}", line_of(span));
+        let check = |section: &str, name: &str, span: std::ops::Range<usize>| {
+            targets(table).find(|c| c.name == name).with_context(|| {
                 format!(
-                    "mapping {path}: [{section}] names `{name}`, which is not a column of calls"
+                    "{}: [{section}] names `{name}`, which is not a column of {}; its columns are {}",
+                    at(span),
+                    table.name,
+                    targets(table).map(|c| c.name).collect::<Vec<_>>().join(", ")
                 )
             })
         };
-        let mut columns = Vec::new();
-        for (name, source) in &file.columns {
-            let (name, kind) = check("columns", name)?;
-            if let SourceColumn::Index(i) = source {
-                if file.source.header {
-                    bail!(
-                        "mapping {path}: [columns] {name} = {i}: with header = true, name the column by its header text"
-                    );
-                }
-                if *i < 1 {
-                    bail!("mapping {path}: [columns] {name} = {i}: column numbers start at 1");
-                }
-            } else if !file.source.header && file.source.format != SourceFormat::Jsonl {
-                bail!(
-                    "mapping {path}: [columns] {name}: with header = false, give the column's number (1-based)"
-                );
+        let source = &file.source;
+        if let Some(row) = source.header_row {
+            if row < 1 {
+                bail!("mapping {path}: [source] header_row counts from 1");
             }
-            columns.push((name, kind, source.clone()));
+            if !source.header {
+                bail!("mapping {path}: [source] header_row needs header = true");
+            }
         }
-        for name in file.values.keys() {
-            check("values", name)?;
+        if source.sheet.is_some() && source.format != SourceFormat::Xlsx {
+            bail!("mapping {path}: [source] sheet is for format = \"xlsx\"");
+        }
+        let mut columns = Vec::new();
+        for (name, value) in &file.columns {
+            let column = check("columns", name, value.span())?;
+            let here = at(value.span());
+            let from = match value.get_ref() {
+                toml::Value::String(header) => {
+                    if !source.header && source.format != SourceFormat::Jsonl {
+                        bail!(
+                            "{here}: [columns] {name}: with header = false, give the column's number (1-based)"
+                        );
+                    }
+                    SourceColumn::Name(header.clone())
+                }
+                toml::Value::Integer(i) => {
+                    if source.header {
+                        bail!(
+                            "{here}: [columns] {name} = {i}: with a header, name the column by its header text"
+                        );
+                    }
+                    if *i < 1 {
+                        bail!("{here}: [columns] {name} = {i}: column numbers start at 1");
+                    }
+                    SourceColumn::Index(*i as usize)
+                }
+                toml::Value::Table(expression)
+                    if expression.len() == 1 && expression.get("sql").is_some_and(|v| v.is_str()) =>
+                {
+                    SourceColumn::Sql(
+                        expression
+                            .get("sql")
+                            .and_then(toml::Value::as_str)
+                            .unwrap_or_default()
+                            .to_string(),
+                    )
+                }
+                _ => bail!(
+                    "{here}: [columns] {name}: give a header text, a column number or {{ sql = \"EXPR\" }}"
+                ),
+            };
+            columns.push((column, from));
+        }
+        columns.sort_by_key(|(c, _)| targets(table).position(|t| t.name == c.name));
+        let mut values = BTreeMap::new();
+        for (name, map) in &file.values {
+            let span = map.values().next().map_or(0..0, |v| v.span());
+            let column = check("values", name, span)?;
+            let mut checked = BTreeMap::new();
+            for (from, to) in map {
+                let text = constant(to.get_ref()).with_context(|| {
+                    format!("{}: [values.{name}] {from:?}", at(to.span()))
+                })?;
+                allowed(column, &text).with_context(|| {
+                    format!("{}: [values.{name}] {from:?} = {text:?}", at(to.span()))
+                })?;
+                checked.insert(from.trim().to_string(), text);
+            }
+            values.insert(column.name, checked);
         }
         let mut defaults = Vec::new();
         for (name, value) in &file.defaults {
-            let (name, kind) = check("defaults", name)?;
-            let text = match value {
-                toml::Value::String(s) => s.clone(),
-                toml::Value::Integer(i) => i.to_string(),
-                toml::Value::Float(f) => f.to_string(),
-                toml::Value::Boolean(b) => b.to_string(),
-                other => bail!(
-                    "mapping {path}: [defaults] {name} is a {}: give a string, number or boolean",
-                    other.type_str()
-                ),
-            };
-            defaults.push((name, kind, text));
+            let column = check("defaults", name, value.span())?;
+            let text = constant(value.get_ref())
+                .with_context(|| format!("{}: [defaults] {name}", at(value.span())))?;
+            if !values.contains_key(column.name) {
+                allowed(column, &text)
+                    .with_context(|| format!("{}: [defaults] {name}", at(value.span())))?;
+            }
+            defaults.push((column, text));
         }
-        let has = |name: &str| {
-            columns.iter().any(|(n, _, _)| *n == name)
-                || defaults.iter().any(|(n, _, _)| *n == name)
-        };
-        for required in ["dialed_at", "disposition", "callee_number"] {
-            if !has(required) {
+        for required in table.columns.iter().filter(|c| c.required) {
+            let has = columns.iter().any(|(c, _)| c.name == required.name)
+                || defaults.iter().any(|(c, _)| c.name == required.name);
+            if !has && !derived(table, required.name) {
                 bail!(
-                    "mapping {path}: `{required}` needs a source column in [columns] (or a constant in [defaults])"
+                    "mapping {path}: `{}` needs a source column in [columns] (or a constant in [defaults]): {} cannot do without it",
+                    required.name,
+                    table.name
                 );
             }
         }
-        if let Some(zone) = &file.source.timezone {
+        if table.name == "calls" {
+            for needed in ["disposition", "callee_number"] {
+                let has = columns.iter().any(|(c, _)| c.name == needed)
+                    || defaults.iter().any(|(c, _)| c.name == needed);
+                if !has {
+                    bail!(
+                        "mapping {path}: `{needed}` needs a source column in [columns] (or a constant in [defaults])"
+                    );
+                }
+            }
+        }
+        if let Some(zone) = &source.timezone {
             super::Zone::parse(zone)
                 .with_context(|| format!("mapping {path}: [source] timezone"))?;
         }
-        if file.source.format == SourceFormat::Jsonl && file.source.encoding != Encoding::Utf8 {
+        if source.format == SourceFormat::Jsonl && source.encoding != Encoding::Utf8 {
             bail!("mapping {path}: JSON lines are UTF-8; remove [source] encoding");
         }
         Ok(Mapping {
+            table,
             source: file.source,
             columns,
-            values: file.values,
+            values,
             defaults,
             path: path.to_string(),
         })
@@ -210,31 +302,32 @@ impl Mapping {
 
     pub fn explain(&self) -> Vec<Explanation> {
         let mut lines = Vec::new();
-        for (name, _, source) in &self.columns {
-            let from = match source {
-                SourceColumn::Name(n) => format!("column {n:?}"),
-                SourceColumn::Index(i) => format!("column {i}"),
+        for (column, source) in &self.columns {
+            let (value, note) = match source {
+                SourceColumn::Name(n) => (format!("column {n:?}"), "source column"),
+                SourceColumn::Index(i) => (format!("column {i}"), "source column"),
+                SourceColumn::Sql(sql) => (sql.clone(), "SQL expression"),
             };
             lines.push(Explanation {
-                field: (*name).to_string(),
-                value: from,
+                field: column.name.to_string(),
+                value,
                 disposition: String::new(),
-                note: "source column".into(),
+                note: note.into(),
             });
         }
         for (column, map) in &self.values {
             for (from, to) in map {
                 lines.push(Explanation {
-                    field: column.clone(),
+                    field: (*column).to_string(),
                     value: from.clone(),
                     disposition: to.clone(),
                     note: "value map".into(),
                 });
             }
         }
-        for (name, _, value) in &self.defaults {
+        for (column, value) in &self.defaults {
             lines.push(Explanation {
-                field: (*name).to_string(),
+                field: column.name.to_string(),
                 value: String::new(),
                 disposition: value.clone(),
                 note: "default".into(),
@@ -242,6 +335,56 @@ impl Mapping {
         }
         lines
     }
+}
+
+/// A TOML constant as the text a source cell would hold.
+fn constant(value: &toml::Value) -> Result<String> {
+    Ok(match value {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Integer(i) => i.to_string(),
+        toml::Value::Float(f) => f.to_string(),
+        toml::Value::Boolean(b) => b.to_string(),
+        other => bail!("is a {}: give a string, number or boolean", other.type_str()),
+    })
+}
+
+/// Whether `column` can hold `text`, with a message listing what it can hold.
+fn allowed(column: &Column, text: &str) -> Result<()> {
+    if !column.values.is_empty() {
+        if !column.values.contains(&text) {
+            bail!(
+                "`{}` takes one of {}",
+                column.name,
+                column.values.join(", ")
+            );
+        }
+        return Ok(());
+    }
+    let fits = match column.kind {
+        Kind::Boolean => matches!(text, "true" | "false"),
+        Kind::Integer => text.parse::<i32>().is_ok(),
+        Kind::Float => text.parse::<f64>().is_ok_and(f64::is_finite),
+        Kind::Text | Kind::Category | Kind::Timestamp => true,
+    };
+    if !fits {
+        let what = match column.kind {
+            Kind::Boolean => "true or false",
+            Kind::Integer => "a whole number",
+            _ => "a number",
+        };
+        bail!("`{}` takes {what}", column.name);
+    }
+    Ok(())
+}
+
+/// The canonical table `--table` names.
+pub fn table(name: &str) -> Result<&'static Table> {
+    schema::table(name).with_context(|| {
+        format!(
+            "unknown table {name:?} for --table; expected one of {}",
+            Table::names()
+        )
+    })
 }
 
 #[cfg(test)]
@@ -257,26 +400,88 @@ callee_number = "number"
 disposition = "result"
 "#;
 
+    fn calls() -> &'static Table {
+        table("calls").unwrap()
+    }
+
     #[test]
     fn a_minimal_mapping_reads() {
-        let mapping = Mapping::parse(MINIMAL, "m.toml").unwrap();
+        let mapping = Mapping::parse(MINIMAL, "m.toml", calls()).unwrap();
         assert_eq!(mapping.columns.len(), 3);
         assert_eq!(mapping.source.encoding, Encoding::Utf8);
         assert!(mapping.source.header);
     }
 
     #[test]
-    fn errors_name_the_key() {
-        let err = |text: &str| Mapping::parse(text, "m.toml").unwrap_err().to_string();
+    fn errors_name_the_key_and_its_line() {
+        let err = |text: &str| {
+            Mapping::parse(text, "m.toml", calls())
+                .unwrap_err()
+                .to_string()
+        };
         let extra = err(&format!("{MINIMAL}[extra]\nx = 1\n"));
         assert!(extra.contains("unknown field `extra`"), "{extra}");
         let bad_column = err(&format!("{MINIMAL}[defaults]\ncampain_id = \"x\"\n"));
-        assert!(bad_column.contains("`campain_id`"), "{bad_column}");
+        assert!(
+            bad_column.contains("line 9") && bad_column.contains("`campain_id`"),
+            "{bad_column}"
+        );
         let source_key =
             err(&MINIMAL.replace("format = \"csv\"", "format = \"csv\"\nquote = \"'\""));
         assert!(source_key.contains("unknown field `quote`"), "{source_key}");
         let missing = err(&MINIMAL.replace("disposition = \"result\"", ""));
         assert!(missing.contains("`disposition`"), "{missing}");
+        let shape = err(&MINIMAL.replace("\"result\"", "{ expr = \"x\" }"));
+        assert!(
+            shape.contains("line 7") && shape.contains("{ sql = \"EXPR\" }"),
+            "{shape}"
+        );
+        assert!(!shape.contains("untagged"), "{shape}");
+    }
+
+    #[test]
+    fn value_maps_take_strings_booleans_and_numbers_of_the_column() {
+        let text = format!(
+            "{MINIMAL}[values.transferred]\n\"是\" = true\n\"否\" = false\n[values.csat]\n\"满意\" = 5\n"
+        );
+        let mapping = Mapping::parse(&text, "m.toml", calls()).unwrap();
+        assert_eq!(mapping.values["transferred"]["是"], "true");
+        assert_eq!(mapping.values["csat"]["满意"], "5");
+        let wrong = format!("{MINIMAL}[values.disposition]\n\"已接通\" = \"connected\"\n");
+        let error = format!(
+            "{:#}",
+            Mapping::parse(&wrong, "m.toml", calls()).unwrap_err()
+        );
+        assert!(
+            error.contains("line 9") && error.contains("answered, no_answer, busy"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn sql_columns_and_other_tables() {
+        let orders = r#"
+[source]
+format = "xlsx"
+header_row = 3
+skip_if = "\"序号\" = '合计'"
+[columns]
+order_id = "订单号"
+customer_id = "客户编号"
+ordered_at = { sql = "\"下单日期\" || ' ' || \"下单时间\"" }
+amount = { sql = "replace(\"实付金额\", '¥', '')" }
+"#;
+        let mapping = Mapping::parse(orders, "o.toml", table("orders").unwrap()).unwrap();
+        assert_eq!(mapping.source.rows_above_header(), 2);
+        assert!(matches!(&mapping.columns[2].1, SourceColumn::Sql(s) if s.contains("下单日期")));
+        let missing = Mapping::parse(
+            &orders.replace("order_id = \"订单号\"\n", ""),
+            "o.toml",
+            table("orders").unwrap(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(missing.contains("`order_id`"), "{missing}");
     }
 
     #[test]

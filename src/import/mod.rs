@@ -1,4 +1,5 @@
-//! `callsql import`: real call logs into the canonical `calls` table.
+//! `callsql import`: real call logs into the canonical `calls` table, and users' own
+//! exports into any canonical table (`--table`, `--from mapped`).
 //!
 //! Each format reads its own records and hands over canonical [`Call`]s or rejects with a
 //! reason; everything after that is shared: defaults, attempt numbers, day partitions in
@@ -8,11 +9,14 @@
 //! is never read as a whole one.
 
 mod call;
+mod convert;
+mod export;
 mod fold;
 mod formats;
 mod input;
 mod mapping;
 mod output;
+mod table_rows;
 mod time;
 
 #[cfg(test)]
@@ -32,12 +36,15 @@ use tokio::runtime::Handle;
 
 pub use self::call::{Call, Disposition};
 use self::call::{CallsBuilder, Defaults, imported_schema};
+use self::convert::{Converter, expression_session, import_schema};
 pub use self::formats::{Explanation, explain};
 use self::input::Input;
-pub use self::mapping::Mapping;
-use self::output::{CallFiles, Naming, REJECTS, Rejects};
+pub use self::mapping::{Mapping, table};
+use self::output::{Naming, REJECTS, Rejects, TableFiles};
+use self::table_rows::TableRows;
 pub use self::time::Zone;
 use crate::location::Location;
+use crate::schema::{Layout, Table};
 use crate::tables::{WRITE_IN_PROGRESS, finish_writing};
 
 /// The formats `import --from` reads.
@@ -89,6 +96,8 @@ impl FormatName {
 /// What to import.
 pub struct ImportOptions {
     pub format: FormatName,
+    /// The canonical table the rows go to; only `--from mapped` fills tables but `calls`.
+    pub table: &'static Table,
     pub out: Location,
     pub inputs: Vec<String>,
     /// Local time of sources that write no offset; UTC unless given.
@@ -104,28 +113,71 @@ pub struct ImportOptions {
 /// What an import did.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct ImportSummary {
+    pub table: &'static str,
     pub files: usize,
     pub records: u64,
+    /// Rows written (calls, for `calls`).
     pub calls: u64,
     pub folded: u64,
+    /// Rows `skip_if` left out.
+    pub skipped: u64,
     pub rejected: u64,
+    /// Rejects per reason, with the values in quotes taken out so alike reasons count
+    /// together.
+    pub reasons: std::collections::BTreeMap<String, u64>,
+    /// For `dnc`: the numbers the table holds after the import.
+    pub listed: Option<u64>,
     pub zone: String,
     pub rejects_dir: String,
 }
 
 impl ImportSummary {
     /// The summary line: `read N records from F files: wrote W calls (folded L legs),
-    /// rejected R (path)`.
+    /// [skipped S,] rejected R (path; most often: REASON)`.
     pub fn line(&self) -> String {
+        let wrote = if self.table == "calls" || self.table.is_empty() {
+            format!("wrote {} calls (folded {} legs)", self.calls, self.folded)
+        } else {
+            format!("wrote {} rows to {}", self.calls, self.table)
+        };
         let mut line = format!(
-            "read {} records from {} files: wrote {} calls (folded {} legs), rejected {}",
-            self.records, self.files, self.calls, self.folded, self.rejected
+            "read {} records from {} files: {wrote}",
+            self.records, self.files
         );
+        if let Some(listed) = self.listed {
+            line.push_str(&format!(" ({listed} numbers listed in all)"));
+        }
+        if self.skipped > 0 {
+            line.push_str(&format!(", skipped {}", self.skipped));
+        }
+        line.push_str(&format!(", rejected {}", self.rejected));
         if self.rejected > 0 {
-            line.push_str(&format!(" ({})", self.rejects_dir));
+            let common = self
+                .reasons
+                .iter()
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                .map(|(reason, n)| format!("; most often ({n}×): {reason}"))
+                .unwrap_or_default();
+            line.push_str(&format!(" ({}{common})", self.rejects_dir));
         }
         line.push_str(&format!("; local times read as {}", self.zone));
         line
+    }
+
+    fn add(&mut self, other: ImportSummary) {
+        self.records += other.records;
+        self.calls += other.calls;
+        self.folded += other.folded;
+        self.skipped += other.skipped;
+        self.rejected += other.rejected;
+        for (reason, n) in other.reasons {
+            *self.reasons.entry(reason).or_default() += n;
+        }
+    }
+
+    fn count_reject(&mut self, reason: &str) {
+        self.rejected += 1;
+        *self.reasons.entry(reason_kind(reason)).or_default() += 1;
     }
 
     /// Rejects beyond what `max_reject_rate` allows.
@@ -134,10 +186,41 @@ impl ImportSummary {
     }
 }
 
+/// A reason with its quoted values shown as `"…"`: `talk_s: "abc" is not a number` and
+/// `talk_s: "x" is not a number` are one kind of reject.
+fn reason_kind(reason: &str) -> String {
+    let mut kind = String::with_capacity(reason.len());
+    let mut quoted = false;
+    let mut escaped = false;
+    for c in reason.chars() {
+        if quoted {
+            match (escaped, c) {
+                (false, '\\') => escaped = true,
+                (false, '"') => {
+                    quoted = false;
+                    kind.push_str("…\"");
+                }
+                _ => escaped = false,
+            }
+        } else {
+            if c == '"' {
+                quoted = true;
+            }
+            kind.push(c);
+        }
+    }
+    if quoted {
+        kind.push_str("…\"");
+    }
+    kind
+}
+
 /// Where a format's records go.
 pub trait Records {
     /// One record read from the input (before folding or rejecting).
     fn read(&mut self);
+    /// Records a mapping's `skip_if` left out.
+    fn skipped(&mut self, _records: u64) {}
     fn call(&mut self, call: Call) -> Result<()>;
     fn reject(&mut self, record: u64, reason: &str, raw: &str) -> Result<()>;
     /// Records merged into a call another record already started.
@@ -149,6 +232,8 @@ pub struct Source<'a> {
     pub name: &'a str,
     pub zone: &'a Zone,
     pub mapping: Option<&'a Mapping>,
+    /// The session a mapping's SQL expressions are planned in.
+    pub expressions: Option<&'a datafusion::prelude::SessionContext>,
     pub statuses: Option<&'a formats::vicidial::Statuses>,
 }
 
@@ -165,6 +250,23 @@ pub fn import(
     if options.format != FormatName::Mapped && options.mapping.is_some() {
         bail!("--mapping is for --from mapped only");
     }
+    if options.format != FormatName::Mapped && options.table.name != "calls" {
+        bail!(
+            "--from {} writes calls; import {} from an export with --from mapped --mapping FILE.toml",
+            options.format.name(),
+            options.table.name
+        );
+    }
+    if let Some(mapping) = &options.mapping
+        && mapping.table.name != options.table.name
+    {
+        bail!(
+            "the mapping {} was read for {}, not {}",
+            mapping.path,
+            mapping.table.name,
+            options.table.name
+        );
+    }
     let statuses = options
         .statuses
         .as_deref()
@@ -176,9 +278,19 @@ pub fn import(
     runtime
         .block_on(store.put(&marker, "callsql import\n".into()))
         .with_context(|| format!("cannot write to {}", options.out))?;
-    let before = runtime.block_on(existing_outputs(&options.out, store.as_ref()))?;
+    let before = runtime.block_on(existing_outputs(
+        &options.out,
+        store.as_ref(),
+        options.table.name,
+    ))?;
     let run = format!("{:x}", chrono::Utc::now().timestamp_millis());
     let written = Mutex::new(Vec::<Path>::new());
+    let expressions = options
+        .mapping
+        .as_ref()
+        .map(|_| expression_session())
+        .transpose()?;
+    let tables = table_rows::Shared::default();
     let zone_name = match &options.mapping {
         Some(mapping) => mapping.timezone(&options.zone).to_string(),
         None => zone.name().to_string(),
@@ -191,8 +303,43 @@ pub fn import(
         statuses: statuses.as_ref(),
         run: &run,
         written: &written,
+        expressions: expressions.as_ref(),
+        tables: &tables,
     };
     let result = import_all(&context, &inputs).and_then(|mut summary| {
+        if options.table.layout == Layout::Accumulating
+            && let Some(ctx) = &expressions
+        {
+            let listed = std::mem::take(
+                &mut *tables
+                    .listed
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner),
+            );
+            let folder = options.out.object_path(options.table.name)?;
+            let previous: Vec<Path> = before
+                .iter()
+                .filter(|p| p.prefix_matches(&folder))
+                .cloned()
+                .collect();
+            let (path, numbers) = table_rows::merge_dnc(
+                ctx,
+                &store,
+                &options.out,
+                &previous,
+                listed,
+                &import_schema(options.table),
+                &run,
+                runtime,
+            )?;
+            written.lock().unwrap_or_else(PoisonError::into_inner).push(path);
+            for old in &previous {
+                runtime
+                    .block_on(store.delete(old))
+                    .with_context(|| format!("cannot replace {old}"))?;
+            }
+            summary.listed = Some(numbers);
+        }
         // Only now, with every new file complete, do the old ones go: files of these
         // inputs that an earlier run wrote (all of this run's were listed after `before`).
         let namings: Vec<Naming> = inputs
@@ -212,6 +359,7 @@ pub fn import(
         }
         summary.zone = zone_name.clone();
         summary.rejects_dir = options.out.child_url(REJECTS);
+        summary.table = options.table.name;
         Ok(summary)
     });
     let written = written.into_inner().unwrap_or_else(PoisonError::into_inner);
@@ -233,6 +381,8 @@ struct Shared<'a> {
     statuses: Option<&'a formats::vicidial::Statuses>,
     run: &'a str,
     written: &'a Mutex<Vec<Path>>,
+    expressions: Option<&'a datafusion::prelude::SessionContext>,
+    tables: &'a table_rows::Shared,
 }
 
 /// Inputs on as many workers as there are cores, each parsing on one thread and writing
@@ -260,13 +410,17 @@ fn import_all(shared: &Shared, inputs: &[Input]) -> Result<ImportSummary> {
                     if first_error.lock().map_or(true, |e| e.is_some()) {
                         break;
                     }
-                    match import_one(shared, input) {
+                    let imported = if shared.options.table.name == "calls" {
+                        import_one(shared, input)
+                    } else {
+                        import_table_one(shared, input)
+                    };
+                    match imported {
                         Ok(counts) => {
-                            let mut total = total.lock().unwrap_or_else(PoisonError::into_inner);
-                            total.records += counts.records;
-                            total.calls += counts.calls;
-                            total.folded += counts.folded;
-                            total.rejected += counts.rejected;
+                            total
+                                .lock()
+                                .unwrap_or_else(PoisonError::into_inner)
+                                .add(counts);
                         }
                         Err(error) => {
                             first_error
@@ -312,7 +466,8 @@ fn import_one(shared: &Shared, input: &Input) -> Result<ImportSummary> {
         .push(rejects_path.clone());
     let schema = imported_schema();
     let (batches, inbox) = mpsc::sync_channel::<(String, RecordBatch)>(2);
-    let files = CallFiles::new(
+    let files = TableFiles::new(
+        "calls",
         Arc::clone(shared.store),
         options.out.clone(),
         naming,
@@ -357,6 +512,7 @@ fn import_one(shared: &Shared, input: &Input) -> Result<ImportSummary> {
             name: &input.name,
             zone: &zone,
             mapping: options.mapping.as_ref(),
+            expressions: shared.expressions,
             statuses: shared.statuses,
         };
         let parsed = formats::read(options.format, reader, &source, &mut records)
@@ -471,8 +627,12 @@ impl Records for Collector<'_> {
     }
 
     fn reject(&mut self, record: u64, reason: &str, raw: &str) -> Result<()> {
-        self.counts.rejected += 1;
+        self.counts.count_reject(reason);
         self.rejects.add(self.input, record, reason, raw)
+    }
+
+    fn skipped(&mut self, records: u64) {
+        self.counts.skipped += records;
     }
 
     fn folded(&mut self, legs: u64) {
@@ -480,10 +640,94 @@ impl Records for Collector<'_> {
     }
 }
 
-/// Every file under `calls/` and `_rejects/` before this import wrote anything.
-async fn existing_outputs(out: &Location, store: &dyn ObjectStore) -> Result<Vec<Path>> {
+/// One input of a mapped export into a table besides `calls`.
+fn import_table_one(shared: &Shared, input: &Input) -> Result<ImportSummary> {
+    let options = shared.options;
+    let (Some(mapping), Some(ctx)) = (options.mapping.as_ref(), shared.expressions) else {
+        bail!("--table {} needs --from mapped --mapping FILE.toml", options.table.name);
+    };
+    let naming = Naming {
+        key: input.key(),
+        run: shared.run.to_string(),
+    };
+    let zone = Zone::parse(mapping.timezone(&options.zone))?;
+    let reader = input.open(shared.runtime, shared.progress)?;
+    let rejects_path = options.out.object_path(&naming.rejects_file())?;
+    shared
+        .written
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(rejects_path.clone());
+    let mut rejects = Rejects::new(Arc::clone(shared.store), rejects_path, shared.runtime.clone());
+    let schema = import_schema(options.table);
+    let normalize = (options.table.layout == Layout::Accumulating)
+        .then(|| table_rows::phone_normalizer(ctx, &schema))
+        .transpose()?;
+    let mut rows = TableRows {
+        table: options.table,
+        zone: &zone,
+        input: &input.name,
+        files: TableFiles::new(
+            options.table.name,
+            Arc::clone(shared.store),
+            options.out.clone(),
+            naming,
+            schema,
+            shared.runtime.clone(),
+        ),
+        shared: shared.tables,
+        normalize,
+        written: 0,
+    };
+    let mut counts = ImportSummary::default();
+    let mut converter: Option<Converter> = None;
+    let outcome = export::read(reader, mapping, &input.name, &mut |text| {
+        let converter = match converter.as_mut() {
+            Some(converter) => converter,
+            None => converter.insert(Converter::new(
+                mapping,
+                &zone,
+                &input.name,
+                &text.batch.schema(),
+                ctx,
+            )?),
+        };
+        let mut converted = converter.convert(&text)?;
+        counts.records += converted.read;
+        counts.skipped += converted.skipped;
+        let mut rejected = std::mem::take(&mut converted.rejects);
+        rejected.extend(rows.take(converted, &text)?);
+        for (line, reason, raw) in rejected {
+            counts.count_reject(&reason);
+            rejects.add(&input.name, line, &reason, &raw)?;
+        }
+        shared
+            .progress
+            .set_message(format!("{} records", counts.records));
+        Ok(())
+    });
+    counts.calls = rows.written;
+    let written = rows.files.written.clone();
+    shared
+        .written
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .extend(written);
+    outcome
+        .and_then(|()| rows.files.finish().map(|_| ()))
+        .and_then(|()| rejects.finish().map(|_| ()))
+        .map(|()| counts)
+        .with_context(|| format!("cannot import {}", input.name))
+}
+
+/// Every file under the table's folder and `_rejects/` before this import wrote anything.
+async fn existing_outputs(
+    out: &Location,
+    store: &dyn ObjectStore,
+    table: &str,
+) -> Result<Vec<Path>> {
     let mut paths = Vec::new();
-    for folder in ["calls", REJECTS] {
+    for folder in [table, REJECTS] {
         let prefix = out.object_path(folder)?;
         let objects: Vec<_> = store
             .list(Some(&prefix))

@@ -1,6 +1,7 @@
-//! Where an input's calls and rejects go: `calls/dt=DAY/KEY-RUN-N.parquet` files, a few
-//! open at a time, and `_rejects/KEY-RUN.csv`. KEY names the input and RUN this import,
-//! so the files of an earlier import of the same input can be told apart and replaced.
+//! Where an input's rows and rejects go: `TABLE/dt=DAY/KEY-RUN-N.parquet` files (or
+//! `TABLE/KEY-RUN-N.parquet` for tables without days), a few open at a time, and
+//! `_rejects/KEY-RUN.csv`. KEY names the input and RUN this import, so the files of an
+//! earlier import of the same input can be told apart and replaced.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -28,8 +29,12 @@ pub struct Naming {
 }
 
 impl Naming {
-    fn calls_file(&self, day: &str, part: usize) -> String {
-        format!("calls/dt={day}/{}-{}-{part:04}.parquet", self.key, self.run)
+    fn table_file(&self, table: &str, day: &str, part: usize) -> String {
+        if day.is_empty() {
+            format!("{table}/{}-{}-{part:04}.parquet", self.key, self.run)
+        } else {
+            format!("{table}/dt={day}/{}-{}-{part:04}.parquet", self.key, self.run)
+        }
     }
 
     pub fn rejects_file(&self) -> String {
@@ -47,8 +52,9 @@ impl Naming {
 /// The folder rejected records go to, under `--out`.
 pub const REJECTS: &str = "_rejects";
 
-/// Day-partitioned Parquet files for one input.
-pub struct CallFiles {
+/// One table's Parquet files for one input, by day (or one run of files without days).
+pub struct TableFiles {
+    table: &'static str,
     store: Arc<dyn ObjectStore>,
     out: Location,
     naming: Naming,
@@ -61,15 +67,17 @@ pub struct CallFiles {
     pub written: Vec<Path>,
 }
 
-impl CallFiles {
+impl TableFiles {
     pub fn new(
+        table: &'static str,
         store: Arc<dyn ObjectStore>,
         out: Location,
         naming: Naming,
         schema: SchemaRef,
         runtime: Handle,
     ) -> Self {
-        CallFiles {
+        TableFiles {
+            table,
             store,
             out,
             naming,
@@ -82,6 +90,7 @@ impl CallFiles {
         }
     }
 
+    /// Appends `batch` to the file of `day` (`""` for a table without days).
     pub fn write(&mut self, day: &str, batch: &RecordBatch) -> Result<()> {
         self.uses += 1;
         if !self.open.contains_key(day) {
@@ -90,7 +99,7 @@ impl CallFiles {
             }
             let path = self
                 .out
-                .object_path(&self.naming.calls_file(day, self.parts))?;
+                .object_path(&self.naming.table_file(self.table, day, self.parts))?;
             self.parts += 1;
             self.written.push(path.clone());
             let file = ParquetFile::create(

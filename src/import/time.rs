@@ -146,7 +146,8 @@ pub fn parse_iso_local(text: &str) -> Option<NaiveDateTime> {
 }
 
 /// A vendor timestamp: with `format` (strftime) exactly that, else ISO-8601 with an offset
-/// or `Z` (an instant), or a local `YYYY-MM-DD HH:MM[:SS]` / `YYYY/M/D H:MM[:SS]` in `zone`.
+/// or `Z` (an instant), or a local `YYYY-MM-DD HH:MM[:SS]` / `YYYY/M/D H:MM[:SS]` in `zone`,
+/// or a local date alone (its midnight).
 pub fn parse_vendor(text: &str, format: Option<&str>, zone: &Zone) -> Option<i64> {
     let text = text.trim();
     if let Some(format) = format {
@@ -166,6 +167,12 @@ pub fn parse_vendor(text: &str, format: Option<&str>, zone: &Zone) -> Option<i64
     for format in ["%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M"] {
         if let Ok(local) = NaiveDateTime::parse_from_str(text, format) {
             return zone.utc_ms(local);
+        }
+    }
+    // A date alone (an order day, a listing day) is its local midnight.
+    for format in ["%Y-%m-%d", "%Y/%m/%d"] {
+        if let Ok(day) = NaiveDate::parse_from_str(text, format) {
+            return zone.utc_ms(day.and_time(chrono::NaiveTime::MIN));
         }
     }
     None

@@ -314,6 +314,93 @@ def mapped():
     book.save(path("mapped", "waihu.xlsx"))
 
 
+# Exports of the other tables, in the shapes real platforms write them; the expected rows
+# are worked out in tests/it/import_tables.rs.
+def tables():
+    import openpyxl
+    from datetime import date, time
+    book = openpyxl.Workbook()
+    notes = book.active
+    notes.title = "说明"
+    notes.append(["本文件由 CRM 导出"])
+    sheet = book.create_sheet("订单明细")
+    sheet.append(["订单明细导出"])
+    sheet.append(["导出时间：2025-07-01 10:00:00"])
+    sheet.append(["序号", "订单号", "客户编号", "下单日期", "下单时间", "实付金额", "订单状态"])
+    rows = [
+        [1, "DD001", "C001", date(2025, 6, 3), time(9, 15), "¥1,280.00", "已完成"],
+        [2, "DD002", "C002", date(2025, 6, 3), time(23, 50), "¥99.00", "已完成"],
+        [3, "DD003", "C001", date(2025, 6, 20), time(14, 0), "¥2,000.50", "已完成"],
+        [4, "DD004", "C003", date(2025, 6, 21), time(8, 30), 560, "已完成"],
+        [5, "DD005", "C004", None, time(10, 0), "¥10.00", "已完成"],  # no date
+        [6, "DD006", "C002", date(2025, 6, 22), time(11, 0), "待定", "待支付"],  # no amount
+        ["合计", None, None, None, None, "¥3,949.50", None],
+    ]
+    for row in rows:
+        sheet.append(row)
+    for cells in sheet.iter_rows(min_row=4):
+        if isinstance(cells[3].value, datetime):
+            cells[3].number_format = "yyyy-mm-dd"
+        if isinstance(cells[4].value, time):
+            cells[4].number_format = "hh:mm:ss"
+    book.save(path("tables", "orders.xlsx"))
+
+    def csv_file(name, lines, encoding="utf-8", bom=False):
+        data = ("\r\n".join(lines) + "\r\n").encode(encoding)
+        with open(path("tables", name), "wb") as f:
+            f.write((b"\xef\xbb\xbf" if bom else b"") + data)
+
+    csv_file("dnc.csv", [
+        "手机号码,加入日期,来源",
+        "138 1234 5678,2025-05-01,监管名单",
+        "+86-139 0000 0001,2025-05-02,客户要求",
+        "13812345678,2025-04-15,投诉",  # listed before: the earliest listing stays
+        "12345,2025-05-03,客户要求",  # not a phone number
+        "010-62345678,2025-05-04,监管名单",
+        ",2025-05-05,客户要求",  # no number
+    ], bom=True)
+    csv_file("dnc-more.csv", [
+        "手机号码,加入日期,来源",
+        "13900000001,2025-01-01,监管名单",  # listed earlier than in dnc.csv
+        "13700000005,2025-06-01,客户要求",
+    ])
+    csv_file("agents.csv", [
+        "工号,姓名,班组",
+        "A01,张三,一组",
+        "A02,李四,一组",
+        "A03,王五,二组",
+        "A02,李四,二组",  # the same agent twice
+    ], encoding="gbk")
+    csv_file("customers.csv", [
+        "客户编号,手机号,省份,注册日期",
+        "C001,138 1234 5678,广东,2024-03-01",
+        "C002,+86-139-0000-0002,浙江,2024/05/06",
+        "C003,13700000003,,",
+        "C004,13700000004,北京,2024-13-01",  # month 13
+    ])
+    csv_file("scripts.csv", [
+        "话术ID,任务,话术名称,版本",
+        "S01,618大促回访,开场白A,1",
+        "S02,618大促回访,开场白B,2",
+        "S03,会员召回,召回话术,v3",
+    ])
+    csv_file("sessions.csv", [
+        "会话ID,渠道,访客ID,客户ID,开始时间,首次响应时间,解决时间,结束时间,是否转人工,接待客服,是否解决,满意度,咨询意图",
+        "S001,网页,V001,C001,2025-06-10 09:00:00,2025-06-10 09:00:05,2025-06-10 09:04:00,2025-06-10 09:05:00,否,,是,满意,退款",
+        "S002,微信,V002,,2025-06-10 10:00:00,2025-06-10 10:00:30,,2025-06-10 10:10:00,是,A01,否,一般,投诉",
+        "S003,电话,V003,C002,2025-06-11 23:30:00,2025-06-11 23:30:02,2025-06-11 23:40:00,2025-06-11 23:45:00,是,A02,是,非常满意,咨询",
+        "S004,短信,V004,,2025-06-12 08:00:00,,,2025-06-12 08:01:00,否,,否,,咨询",  # a channel the map lacks
+    ])
+    csv_file("waihu-split.csv", [
+        "任务,客户号码,呼叫日期,呼叫时间,通话时长,呼叫结果,是否转人工",
+        "618大促回访,138 1234 5678,2025-06-05,10:00:00,2分15秒,已接通,是",
+        "618大促回访,+86-139 0000 0002,2025-06-05,10:05:00,00:00:00,未接通,否",
+        "618大促回访,139 0000 0003,2025-06-05,10:10:00,1小时2分3秒,已接通,否",
+        "618大促回访,139 0000 0004,2025-06-05,,0,未接通,否",  # no time of day
+        "合计,,,,,,",
+    ], bom=True)
+
+
 if __name__ == "__main__":
     asterisk()
     freeswitch()
@@ -321,3 +408,4 @@ if __name__ == "__main__":
     connect()
     twilio()
     mapped()
+    tables()

@@ -8,7 +8,8 @@ use std::hash::Hash;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanBuilder, ListBuilder, StringBuilder, UInt32Array,
+    Array, ArrayRef, AsArray, BooleanBuilder, Float64Builder, ListBuilder, StringBuilder,
+    UInt32Array,
 };
 use datafusion::arrow::compute::take;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
@@ -41,6 +42,21 @@ impl TextOutput for BooleanBuilder {
     }
     fn finish(mut self) -> ArrayRef {
         Arc::new(BooleanBuilder::finish(&mut self))
+    }
+}
+
+impl TextOutput for Float64Builder {
+    fn new(capacity: usize) -> Self {
+        Float64Builder::with_capacity(capacity)
+    }
+    fn data_type() -> DataType {
+        DataType::Float64
+    }
+    fn append_null(&mut self) {
+        Float64Builder::append_null(self);
+    }
+    fn finish(mut self) -> ArrayRef {
+        Arc::new(Float64Builder::finish(&mut self))
     }
 }
 

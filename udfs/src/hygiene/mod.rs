@@ -1,5 +1,6 @@
 //! Lead hygiene: validating, normalising, classifying and masking callee numbers as CRM
-//! exports store them (spaces, dashes, country codes, full-width digits).
+//! exports store them (spaces, dashes, country codes, full-width digits), and reading the
+//! durations exports write (`00:02:15`, `2分15秒`).
 
 use std::sync::Arc;
 
@@ -10,6 +11,7 @@ use crate::common::fold::fold_width;
 use crate::common::text::text;
 
 mod carriers;
+mod duration_s;
 mod is_valid_cn_mobile;
 mod mask_phone;
 mod normalize_phone;
@@ -24,6 +26,7 @@ pub(crate) fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
         text(normalize_phone::NormalizePhone),
         text(phone_carrier::PhoneCarrier),
         text(mask_phone::MaskPhone),
+        text(duration_s::DurationS),
     ]
 }
 
