@@ -44,7 +44,7 @@ impl Input {
             .unwrap_or_default()
             .chars()
             .map(|c| {
-                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') {
                     c
                 } else {
                     '_'

@@ -16,6 +16,7 @@ mod formats;
 mod input;
 mod mapping;
 mod output;
+mod sniff;
 mod table_rows;
 mod time;
 
@@ -156,7 +157,7 @@ impl ImportSummary {
                 .reasons
                 .iter()
                 .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-                .map(|(reason, n)| format!("; most often ({n}×): {reason}"))
+                .map(|(reason, n)| format!("; most often: {reason} ({n} of {})", self.rejected))
                 .unwrap_or_default();
             line.push_str(&format!(" ({}{common})", self.rejects_dir));
         }
@@ -457,7 +458,10 @@ fn import_one(shared: &Shared, input: &Input) -> Result<ImportSummary> {
         .as_ref()
         .map_or(options.zone.as_str(), |m| m.timezone(&options.zone));
     let zone = Zone::parse(zone_name)?;
-    let reader = input.open(shared.runtime, shared.progress)?;
+    let mut reader = input.open(shared.runtime, shared.progress)?;
+    let head = std::io::BufRead::fill_buf(&mut reader)
+        .map(|bytes| bytes[..bytes.len().min(4096)].to_vec())
+        .with_context(|| format!("cannot read {}", input.name))?;
     let rejects_path = options.out.object_path(&naming.rejects_file())?;
     shared
         .written
@@ -491,6 +495,8 @@ fn import_one(shared: &Shared, input: &Input) -> Result<ImportSummary> {
         });
         let mut records = Collector {
             input: &input.name,
+            format: options.format,
+            head: &head,
             zone: &zone,
             defaults: Defaults {
                 campaign: options.campaign.as_deref(),
@@ -516,6 +522,7 @@ fn import_one(shared: &Shared, input: &Input) -> Result<ImportSummary> {
             statuses: shared.statuses,
         };
         let parsed = formats::read(options.format, reader, &source, &mut records)
+            .and_then(|()| records.check_format(true))
             .and_then(|()| records.flush_all());
         let Collector {
             batches,
@@ -542,6 +549,9 @@ fn import_one(shared: &Shared, input: &Input) -> Result<ImportSummary> {
 /// Calls of one input on their way to day batches.
 struct Collector<'a> {
     input: &'a str,
+    format: FormatName,
+    /// The input's first bytes, to tell what it is when nothing in it can be read.
+    head: &'a [u8],
     zone: &'a Zone,
     defaults: Defaults<'a>,
     days: hashbrown::HashMap<NaiveDate, CallsBuilder>,
@@ -566,6 +576,21 @@ impl Collector<'_> {
         self.batches
             .send((time::partition_day(day), batch))
             .map_err(|_| anyhow::anyhow!("the Parquet writer stopped"))
+    }
+
+    /// Stops an input none of whose first records could be read when its first bytes say
+    /// it is in another format; `ended` once the input has no more records.
+    fn check_format(&self, ended: bool) -> Result<()> {
+        let counts = &self.counts;
+        let nothing_read = counts.calls == 0 && counts.folded == 0 && counts.rejected > 0;
+        let enough = counts.rejected == sniff::FIRST_RECORDS || (ended && counts.rejected < sniff::FIRST_RECORDS);
+        if nothing_read
+            && enough
+            && let Some(message) = sniff::wrong_format(self.format, self.head)
+        {
+            bail!(message);
+        }
+        Ok(())
     }
 
     fn flush_all(&mut self) -> Result<()> {
@@ -628,6 +653,7 @@ impl Records for Collector<'_> {
 
     fn reject(&mut self, record: u64, reason: &str, raw: &str) -> Result<()> {
         self.counts.count_reject(reason);
+        self.check_format(false)?;
         self.rejects.add(self.input, record, reason, raw)
     }
 

@@ -176,10 +176,13 @@ fn parse(
     let ended_at = time(11, "end")?;
     let duration = seconds(field(12)?, "duration")?;
     let billsec = seconds(field(13)?, "billsec")?;
+    // A number from dst, else from the Dial() argument or the channel (dst is `s` on
+    // originated calls), else dst as written: an extension or short code is a real call.
     let callee = dialled_number(field(2)?)
         .or_else(|| dialled_number(first_argument(field(8).ok()?)))
         .or_else(|| dialled_number(field(5).ok()?))
-        .ok_or("no dialled number in dst, lastdata or channel")?;
+        .or_else(|| non_empty(field(2).ok()?))
+        .ok_or("no destination (dst is empty)")?;
     let answered = matches!(disposition, Disposition::Answered | Disposition::Voicemail);
     let talk = if answered {
         billsec.unwrap_or(0.0)
@@ -239,8 +242,8 @@ fn merge(mut legs: Vec<(i64, Call)>) -> Call {
     call
 }
 
-/// A dialled number: digits (with a leading `+` and separators) and not `s`, the
-/// placeholder extension of originated calls; `PJSIP/0301234567@trunk` gives the digits.
+/// A dialled number or extension: digits (with a leading `+` and separators) and not `s`,
+/// the placeholder extension of originated calls; `PJSIP/0301234567@trunk` gives the digits.
 fn dialled_number(value: &str) -> Option<String> {
     let value = value.trim();
     let after_tech = value.rsplit('/').next().unwrap_or(value);
@@ -253,7 +256,7 @@ fn dialled_number(value: &str) -> Option<String> {
     let plausible = number
         .chars()
         .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')'));
-    (digits >= 3 && plausible).then(|| number.to_string())
+    (digits >= 1 && plausible).then(|| number.to_string())
 }
 
 fn first_argument(lastdata: &str) -> &str {
@@ -303,6 +306,8 @@ mod tests {
     #[test]
     fn numbers_come_from_dst_lastdata_or_channel() {
         assert_eq!(dialled_number("s"), None);
+        assert_eq!(dialled_number("1"), Some("1".into()));
+        assert_eq!(dialled_number("100"), Some("100".into()));
         assert_eq!(dialled_number("13800138000"), Some("13800138000".into()));
         assert_eq!(
             dialled_number(first_argument("PJSIP/0301234567@trunk,30")),
