@@ -138,7 +138,13 @@ pub const DISPOSITIONS: &[&str] = &[
 pub const CALLS: &[Column] = &[
     col("call_id", Text, false, true, "unique attempt id"),
     col("campaign_id", Text, false, true, "campaign"),
-    col("customer_id", Text, false, true, "the lead or customer dialled"),
+    col(
+        "customer_id",
+        Text,
+        false,
+        true,
+        "the lead or customer dialled",
+    ),
     col(
         "attempt_no",
         Integer,
@@ -311,7 +317,13 @@ pub const ORDERS: &[Column] = &[
 
 pub const CUSTOMERS: &[Column] = &[
     col("customer_id", Text, false, true, "unique customer id"),
-    col("phone", Text, false, true, "the customer's number as stored"),
+    col(
+        "phone",
+        Text,
+        false,
+        true,
+        "the customer's number as stored",
+    ),
     col("region", Text, true, false, "region or province"),
     col(
         "signed_up_at",
@@ -324,7 +336,13 @@ pub const CUSTOMERS: &[Column] = &[
 
 pub const SCRIPTS: &[Column] = &[
     col("script_id", Text, false, true, "unique script (话术) id"),
-    col("campaign_id", Text, false, true, "campaign the script serves"),
+    col(
+        "campaign_id",
+        Text,
+        false,
+        true,
+        "campaign the script serves",
+    ),
     col("name", Text, true, false, "display name"),
     col("version", Integer, true, false, "version number"),
 ];

@@ -127,11 +127,7 @@ impl<'m> Converter<'m> {
         let schema = import_schema(mapping.table);
         let mut targets = Vec::new();
         for field in schema.fields() {
-            let Some(column) = mapping
-                .table
-                .all_columns()
-                .find(|c| c.name == field.name())
-            else {
+            let Some(column) = mapping.table.all_columns().find(|c| c.name == field.name()) else {
                 continue;
             };
             let source = mapping
@@ -144,8 +140,7 @@ impl<'m> Converter<'m> {
                 Some(SourceColumn::Name(name)) => From::Column(text.index_of(name)?),
                 Some(SourceColumn::Index(i)) => From::Column(i - 1),
                 Some(SourceColumn::Sql(sql)) => {
-                    let (expression, reads) =
-                        compile(sql, &format!("[columns] {}", column.name))?;
+                    let (expression, reads) = compile(sql, &format!("[columns] {}", column.name))?;
                     From::Expression { expression, reads }
                 }
             };
@@ -193,11 +188,9 @@ impl<'m> Converter<'m> {
         for target in &self.targets {
             let (values, errors) = match &target.from {
                 From::Column(i) => (
-                    batch
-                        .columns()
-                        .get(*i)
-                        .cloned()
-                        .unwrap_or_else(|| datafusion::arrow::array::new_null_array(&DataType::Utf8, rows)),
+                    batch.columns().get(*i).cloned().unwrap_or_else(|| {
+                        datafusion::arrow::array::new_null_array(&DataType::Utf8, rows)
+                    }),
                     Vec::new(),
                 ),
                 From::Expression { expression, .. } => evaluate(expression, batch)?,
@@ -507,7 +500,9 @@ enum Typed {
 impl Typed {
     fn new(kind: Kind, rows: usize) -> Self {
         match kind {
-            Kind::Text | Kind::Category => Typed::Text(StringBuilder::with_capacity(rows, rows * 8)),
+            Kind::Text | Kind::Category => {
+                Typed::Text(StringBuilder::with_capacity(rows, rows * 8))
+            }
             Kind::Float => Typed::Float(Float64Builder::with_capacity(rows)),
             Kind::Integer => Typed::Integer(Int32Builder::with_capacity(rows)),
             Kind::Boolean => Typed::Boolean(BooleanBuilder::with_capacity(rows)),

@@ -212,7 +212,8 @@ impl Mapping {
                     SourceColumn::Index(*i as usize)
                 }
                 toml::Value::Table(expression)
-                    if expression.len() == 1 && expression.get("sql").is_some_and(|v| v.is_str()) =>
+                    if expression.len() == 1
+                        && expression.get("sql").is_some_and(|v| v.is_str()) =>
                 {
                     SourceColumn::Sql(
                         expression
@@ -235,9 +236,8 @@ impl Mapping {
             let column = check("values", name, span)?;
             let mut checked = BTreeMap::new();
             for (from, to) in map {
-                let text = constant(to.get_ref()).with_context(|| {
-                    format!("{}: [values.{name}] {from:?}", at(to.span()))
-                })?;
+                let text = constant(to.get_ref())
+                    .with_context(|| format!("{}: [values.{name}] {from:?}", at(to.span())))?;
                 allowed(column, &text).with_context(|| {
                     format!("{}: [values.{name}] {from:?} = {text:?}", at(to.span()))
                 })?;
@@ -344,7 +344,10 @@ fn constant(value: &toml::Value) -> Result<String> {
         toml::Value::Integer(i) => i.to_string(),
         toml::Value::Float(f) => f.to_string(),
         toml::Value::Boolean(b) => b.to_string(),
-        other => bail!("is a {}: give a string, number or boolean", other.type_str()),
+        other => bail!(
+            "is a {}: give a string, number or boolean",
+            other.type_str()
+        ),
     })
 }
 

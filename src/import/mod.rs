@@ -311,12 +311,8 @@ pub fn import(
         if options.table.layout == Layout::Accumulating
             && let Some(ctx) = &expressions
         {
-            let listed = std::mem::take(
-                &mut *tables
-                    .listed
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner),
-            );
+            let listed =
+                std::mem::take(&mut *tables.listed.lock().unwrap_or_else(PoisonError::into_inner));
             let folder = options.out.object_path(options.table.name)?;
             let previous: Vec<Path> = before
                 .iter()
@@ -333,7 +329,10 @@ pub fn import(
                 &run,
                 runtime,
             )?;
-            written.lock().unwrap_or_else(PoisonError::into_inner).push(path);
+            written
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(path);
             for old in &previous {
                 runtime
                     .block_on(store.delete(old))
@@ -583,7 +582,8 @@ impl Collector<'_> {
     fn check_format(&self, ended: bool) -> Result<()> {
         let counts = &self.counts;
         let nothing_read = counts.calls == 0 && counts.folded == 0 && counts.rejected > 0;
-        let enough = counts.rejected == sniff::FIRST_RECORDS || (ended && counts.rejected < sniff::FIRST_RECORDS);
+        let enough = counts.rejected == sniff::FIRST_RECORDS
+            || (ended && counts.rejected < sniff::FIRST_RECORDS);
         if nothing_read
             && enough
             && let Some(message) = sniff::wrong_format(self.format, self.head)
@@ -670,7 +670,10 @@ impl Records for Collector<'_> {
 fn import_table_one(shared: &Shared, input: &Input) -> Result<ImportSummary> {
     let options = shared.options;
     let (Some(mapping), Some(ctx)) = (options.mapping.as_ref(), shared.expressions) else {
-        bail!("--table {} needs --from mapped --mapping FILE.toml", options.table.name);
+        bail!(
+            "--table {} needs --from mapped --mapping FILE.toml",
+            options.table.name
+        );
     };
     let naming = Naming {
         key: input.key(),
@@ -684,7 +687,11 @@ fn import_table_one(shared: &Shared, input: &Input) -> Result<ImportSummary> {
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .push(rejects_path.clone());
-    let mut rejects = Rejects::new(Arc::clone(shared.store), rejects_path, shared.runtime.clone());
+    let mut rejects = Rejects::new(
+        Arc::clone(shared.store),
+        rejects_path,
+        shared.runtime.clone(),
+    );
     let schema = import_schema(options.table);
     let normalize = (options.table.layout == Layout::Accumulating)
         .then(|| table_rows::phone_normalizer(ctx, &schema))

@@ -33,7 +33,10 @@ impl Naming {
         if day.is_empty() {
             format!("{table}/{}-{}-{part:04}.parquet", self.key, self.run)
         } else {
-            format!("{table}/dt={day}/{}-{}-{part:04}.parquet", self.key, self.run)
+            format!(
+                "{table}/dt={day}/{}-{}-{part:04}.parquet",
+                self.key, self.run
+            )
         }
     }
 

@@ -47,8 +47,17 @@ pub fn likely(head: &[u8]) -> Option<(&'static str, Option<FormatName>)> {
             Some(FormatName::Mapped),
         ));
     }
-    let quoted_upper = |words: &[&str]| words.iter().any(|w| first_line.contains(&format!("\"{w}\"")));
-    if quoted_upper(&["NORMAL_CLEARING", "NO_ANSWER", "USER_BUSY", "ORIGINATOR_CANCEL"]) {
+    let quoted_upper = |words: &[&str]| {
+        words
+            .iter()
+            .any(|w| first_line.contains(&format!("\"{w}\"")))
+    };
+    if quoted_upper(&[
+        "NORMAL_CLEARING",
+        "NO_ANSWER",
+        "USER_BUSY",
+        "ORIGINATOR_CANCEL",
+    ]) {
         return Some(("FreeSWITCH CDRs", Some(FormatName::Freeswitch)));
     }
     if quoted_upper(&["ANSWERED", "NO ANSWER", "BUSY", "FAILED", "CONGESTION"]) {
@@ -103,7 +112,9 @@ mod tests {
             name(b"\"\",\"100\",\"200\",\"default\",\"\",\"SIP/1\",\"\",\"Dial\",\"\",\"2025-06-01 10:00:00\",\"\",\"2025-06-01 10:00:10\",10,0,\"NO ANSWER\",\"DOCUMENTATION\"\n"),
             Some("asterisk")
         );
-        assert!(likely(b"PAR1....").is_some_and(|(what, f)| f.is_none() && what.contains("Parquet")));
+        assert!(
+            likely(b"PAR1....").is_some_and(|(what, f)| f.is_none() && what.contains("Parquet"))
+        );
         assert_eq!(likely(b"a,b,c\n1,2,3\n"), None);
     }
 
@@ -113,8 +124,10 @@ mod tests {
             wrong_format(FormatName::Connect, b"{\"ContactId\": 1}"),
             None
         );
-        let message = wrong_format(FormatName::Asterisk, "任务名称,客户号码\n".as_bytes())
-            .unwrap();
-        assert!(message.contains("--from mapped") && message.contains("任务名称"), "{message}");
+        let message = wrong_format(FormatName::Asterisk, "任务名称,客户号码\n".as_bytes()).unwrap();
+        assert!(
+            message.contains("--from mapped") && message.contains("任务名称"),
+            "{message}"
+        );
     }
 }

@@ -13,8 +13,8 @@ use datafusion::arrow::array::{
 use datafusion::arrow::compute::{filter_record_batch, take_record_batch};
 use datafusion::arrow::datatypes::{SchemaRef, TimestampMillisecondType};
 use datafusion::common::DFSchema;
-use datafusion::physical_expr::PhysicalExpr;
 use datafusion::execution::FunctionRegistry;
+use datafusion::physical_expr::PhysicalExpr;
 use datafusion::prelude::{SessionContext, col};
 
 use super::convert::Converted;
@@ -137,7 +137,9 @@ impl TableRows<'_> {
                     Some(first) => {
                         rejects.push((
                             lines[row],
-                            format!("{key} {value:?} is listed twice in this import (first at {first})"),
+                            format!(
+                                "{key} {value:?} is listed twice in this import (first at {first})"
+                            ),
                             raw(row),
                         ));
                         Some(false)
@@ -163,9 +165,7 @@ impl TableRows<'_> {
         let Some(normalize) = &self.normalize else {
             return Ok((batch, Vec::new()));
         };
-        let normalized = normalize
-            .evaluate(&batch)?
-            .into_array(batch.num_rows())?;
+        let normalized = normalize.evaluate(&batch)?.into_array(batch.num_rows())?;
         let normalized = normalized.as_string::<i32>();
         let listed = text_column(&batch, "phone")?;
         let mut rejects = Vec::new();

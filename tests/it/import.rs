@@ -9,7 +9,7 @@ use crate::support::{
     assert_one_line_error, callsql, every_canned_query_returns_its_columns, stderr, stdout,
 };
 
-fn fixture(relative: &str) -> String {
+pub(crate) fn fixture(relative: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("testdata/import")
         .join(relative)
@@ -17,7 +17,7 @@ fn fixture(relative: &str) -> String {
         .to_string()
 }
 
-fn mapping(name: &str) -> String {
+pub(crate) fn mapping(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("mappings")
         .join(name)
@@ -25,14 +25,14 @@ fn mapping(name: &str) -> String {
         .to_string()
 }
 
-fn import(args: &[&str]) -> Output {
+pub(crate) fn import(args: &[&str]) -> Output {
     let mut all = vec!["import"];
     all.extend_from_slice(args);
     callsql(&all, &[])
 }
 
 /// Runs `sql` on the data at `out` and returns its CSV output without the header.
-fn rows(out: &str, sql: &str) -> String {
+pub(crate) fn rows(out: &str, sql: &str) -> String {
     let output = callsql(&["--data", out, "--format", "csv", "-c", sql], &[]);
     assert!(output.status.success(), "{sql}: {}", stderr(&output));
     let text = stdout(&output);
@@ -48,7 +48,7 @@ fn dispositions(out: &str) -> String {
     )
 }
 
-fn summary(output: &Output) -> String {
+pub(crate) fn summary(output: &Output) -> String {
     stderr(output)
         .lines()
         .last()
@@ -56,7 +56,7 @@ fn summary(output: &Output) -> String {
         .to_string()
 }
 
-fn rejects(out: &Path) -> Vec<String> {
+pub(crate) fn rejects(out: &Path) -> Vec<String> {
     let dir = out.join("_rejects");
     let mut lines = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {

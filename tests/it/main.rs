@@ -14,6 +14,7 @@ mod fault_proxy;
 mod generator;
 mod hostile;
 mod import;
+mod import_tables;
 pub mod kills;
 mod memory;
 mod queries;

@@ -24,7 +24,10 @@ NULL for a NULL input and for anything else: negative or empty durations, `1:60`
 > SELECT duration_s('00:02:15'), duration_s('2分15秒'), duration_s('PT2M15S');  -- 135, 135, 135
 > SELECT sum(duration_s("通话时长")) FROM export;
 ```"#,
-    argument(name = "text", description = "The duration as exported; any string type.")
+    argument(
+        name = "text",
+        description = "The duration as exported; any string type."
+    )
 )]
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub(crate) struct DurationS;
@@ -144,16 +147,17 @@ fn units(text: &str) -> Option<f64> {
         let value = number(&rest[..end]).ok()?;
         fraction_seen = rest[..end].contains('.');
         rest = &rest[end..];
-        let (index, spelling) = UNITS
-            .iter()
-            .enumerate()
-            .skip(next_unit)
-            .find_map(|(i, (_, names))| {
-                names
-                    .iter()
-                    .find(|name| rest.starts_with(*name))
-                    .map(|name| (i, name.len()))
-            })?;
+        let (index, spelling) =
+            UNITS
+                .iter()
+                .enumerate()
+                .skip(next_unit)
+                .find_map(|(i, (_, names))| {
+                    names
+                        .iter()
+                        .find(|name| rest.starts_with(*name))
+                        .map(|name| (i, name.len()))
+                })?;
         total += value * UNITS[index].0;
         next_unit = index + 1;
         rest = &rest[spelling..];
@@ -231,8 +235,28 @@ mod tests {
     #[test]
     fn everything_else_is_none() {
         for text in [
-            "", " ", "abc", "-5", "1:60", "1:2:3:4", "2分2分", "15秒2分", "1.5分3秒", "PT", "P",
-            "PT2S3M", "1e3", "NaN", "inf", "12:", ":12", "1h2x", "s", "分", "135ss", "１２abc",
+            "",
+            " ",
+            "abc",
+            "-5",
+            "1:60",
+            "1:2:3:4",
+            "2分2分",
+            "15秒2分",
+            "1.5分3秒",
+            "PT",
+            "P",
+            "PT2S3M",
+            "1e3",
+            "NaN",
+            "inf",
+            "12:",
+            ":12",
+            "1h2x",
+            "s",
+            "分",
+            "135ss",
+            "１２abc",
         ] {
             assert_eq!(seconds(text), None, "{text:?}");
         }
