@@ -407,20 +407,30 @@ impl<'m> Converter<'m> {
         };
         if let Some(i) = position("call_id") {
             let given = columns[i].as_string::<i32>();
+            let cells: Vec<&StringArray> = text
+                .batch
+                .columns()
+                .iter()
+                .map(|c| c.as_string::<i32>())
+                .collect();
+            let mut record = Vec::new();
             let ids: StringArray = (0..text.batch.num_rows())
                 .map(|row| {
                     if given.is_valid(row) {
-                        Some(given.value(row).to_string())
-                    } else {
-                        rejected[row].is_none().then(|| {
-                            content_id(
-                                "mapped",
-                                self.input,
-                                text.raw(row).as_bytes(),
-                                text.lines[row],
-                            )
-                        })
+                        return Some(given.value(row).to_string());
                     }
+                    if rejected[row].is_some() {
+                        return None;
+                    }
+                    // The record's cells, apart by a separator no text holds.
+                    record.clear();
+                    for cell in &cells {
+                        if cell.is_valid(row) {
+                            record.extend_from_slice(cell.value(row).as_bytes());
+                        }
+                        record.push(0x1f);
+                    }
+                    Some(content_id("mapped", self.input, &record, text.lines[row]))
                 })
                 .collect();
             columns[i] = Arc::new(ids);
