@@ -345,6 +345,19 @@ def tables():
             cells[4].number_format = "hh:mm:ss"
     book.save(path("tables", "orders.xlsx"))
 
+    # Time-of-day cells where a date-time belongs: rejects, never calls on 1899-12-30/31.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["呼叫时间", "客户号码", "呼叫结果"])
+    sheet.append([datetime(2025, 6, 5, 10, 30), "13800000001", "已接通"])
+    sheet.append([time(10, 30), "13800000002", "已接通"])
+    sheet.append(["1899-12-31 10:30:00", "13800000003", "未接通"])
+    sheet.append([date(2025, 6, 6), "13800000004", "未接通"])
+    sheet["A2"].number_format = "yyyy-mm-dd hh:mm:ss"
+    sheet["A3"].number_format = "hh:mm:ss"
+    sheet["A5"].number_format = "yyyy-mm-dd"
+    book.save(path("tables", "time-cells.xlsx"))
+
     def csv_file(name, lines, encoding="utf-8", bom=False):
         data = ("\r\n".join(lines) + "\r\n").encode(encoding)
         with open(path("tables", name), "wb") as f:

@@ -320,3 +320,43 @@ fn mapping_mistakes_are_one_line_before_any_input_is_read() {
         "{text}"
     );
 }
+
+#[test]
+fn time_of_day_cells_are_rejects_not_calls_on_1899_12_31() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out").display().to_string();
+    let map = dir.path().join("m.toml");
+    std::fs::write(
+        &map,
+        "[source]\nformat = \"xlsx\"\ntimezone = \"Asia/Shanghai\"\n[columns]\n\
+         dialed_at = \"呼叫时间\"\ncallee_number = \"客户号码\"\ndisposition = \"呼叫结果\"\n\
+         [values.disposition]\n\"已接通\" = \"answered\"\n\"未接通\" = \"no_answer\"\n",
+    )
+    .unwrap();
+    let output = import(&[
+        "--from",
+        "mapped",
+        "--mapping",
+        &map.display().to_string(),
+        "--out",
+        &out,
+        &fixture("tables/time-cells.xlsx"),
+    ]);
+    // A date-time cell and a date cell are calls (10:30 local = 02:30Z; a date alone is
+    // its local midnight); a time cell and a text before 1900 are rejects.
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert_eq!(
+        rows(
+            &out,
+            "SELECT callee_number, dialed_at, dt FROM calls ORDER BY 1"
+        ),
+        "13800000001,2025-06-05T02:30:00Z,2025-06-05\n13800000004,2025-06-05T16:00:00Z,2025-06-06\n"
+    );
+    assert_eq!(
+        rejects(std::path::Path::new(&out)),
+        [
+            "3: dialed_at: \"10:30:00\" has a time but no date",
+            "4: dialed_at: \"1899-12-31 10:30:00\" has a time but no date",
+        ]
+    );
+}
