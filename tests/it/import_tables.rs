@@ -360,3 +360,26 @@ fn time_of_day_cells_are_rejects_not_calls_on_1899_12_31() {
         ]
     );
 }
+
+#[test]
+fn the_pipeline_on_imported_tables_equals_duckdb_reading_the_same_exports() {
+    // tests/it/import_duckdb.py writes calls, orders, customers, dnc, agents and scripts
+    // exports, imports them and compares rfm_customers, customer_lifetime's summary,
+    // compliance_audit's DNC rules and agent_performance with DuckDB's own reading.
+    let dir = tempfile::tempdir().unwrap();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/import_duckdb.py");
+    let output = std::process::Command::new("python3")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_callsql"))
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(text.matches("rows equal").count(), 4, "{text}");
+}
