@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""The import benchmark: `callsql import --from asterisk` (release build) against the same
-mapping written as DuckDB SQL (bench/import/asterisk.sql: read_csv, then COPY … TO …
-(FORMAT parquet, PARTITION_BY dt)), on the same Master.csv. Runs interleaved, reports the
-median wall time with min–max and the peak memory of each process, and checks that both
-wrote the same number of rows. Timings are never test assertions.
+"""The import benchmark: `callsql import` (release build) against the same mapping written
+as DuckDB SQL (read_csv, then COPY … TO … (FORMAT parquet, PARTITION_BY dt)), on the same
+input. Two cases: `asterisk` (`--from asterisk` on a Master.csv, bench/import/asterisk.sql)
+and `mapped` (`--from mapped` with bench/import/mapped.toml's three expression columns on
+a vendor export, bench/import/mapped.sql). Runs interleaved, reports the median wall time
+with min–max and the peak memory of each process, and checks that both wrote the same
+number of rows. Timings are never test assertions.
 
     pip install -r bench/requirements.txt
-    python3 bench/import/run.py --lines 5000000        # generates /tmp/callsql-bench/Master.csv
+    python3 bench/import/run.py --lines 5000000                  # results.md
+    python3 bench/import/run.py --lines 5000000 --case mapped    # results-mapped.md
 """
 
 import argparse
@@ -44,6 +47,7 @@ def peak_of(command):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--lines", type=int, default=5_000_000)
+    parser.add_argument("--case", choices=["asterisk", "mapped"], default="asterisk")
     parser.add_argument("--work", default="/tmp/callsql-bench")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
@@ -51,16 +55,25 @@ def main():
     args = parser.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    master = work / f"Master-{args.lines}.csv"
+    if args.case == "asterisk":
+        master = work / f"Master-{args.lines}.csv"
+        generator, sql, results = "gen_master.py", HERE / "asterisk.sql", HERE / "results.md"
+        what = "Asterisk Master.csv lines"
+        importing = ["--from", "asterisk", "--tz", "Asia/Shanghai"]
+    else:
+        master = work / f"export-{args.lines}.csv"
+        generator, sql, results = "gen_mapped.py", HERE / "mapped.sql", HERE / "results-mapped.md"
+        what = "rows of a vendor export (three expression columns)"
+        importing = ["--from", "mapped", "--mapping", str(HERE / "mapped.toml")]
     if not master.exists():
-        subprocess.run([sys.executable, str(HERE / "gen_master.py"), "--lines", str(args.lines), "--out", str(master)], check=True)
+        subprocess.run([sys.executable, str(HERE / generator), "--lines", str(args.lines), "--out", str(master)], check=True)
     size = master.stat().st_size / 2**20
     ours, theirs = [], []
     rows = {}
     for run in range(args.runs):
         out = work / "callsql-out"
         shutil.rmtree(out, ignore_errors=True)
-        command = [args.binary, "import", "--from", "asterisk", "--tz", "Asia/Shanghai", "--out", str(out), str(master)]
+        command = [args.binary, "import", *importing, "--out", str(out), str(master)]
         started = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True)
         ours.append(time.perf_counter() - started)
@@ -72,19 +85,19 @@ def main():
         script = work / "duck_import.py"
         script.write_text(DUCK)
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, str(script), str(HERE / "asterisk.sql"), str(master), str(args.threads), str(duck_out)],
+        done = subprocess.run([sys.executable, str(script), str(sql), str(master), str(args.threads), str(duck_out)],
                               capture_output=True, text=True)
         if done.returncode:
             sys.exit(f"duckdb failed: {done.stderr}")
         theirs.append(float(done.stdout.split()[0]))
         rows["duckdb"] = done.stdout.split()[1]
     shutil.rmtree(work / "callsql-out", ignore_errors=True)
-    callsql_peak = peak_of([args.binary, "import", "--from", "asterisk", "--tz", "Asia/Shanghai", "--out", str(work / "callsql-out"), str(master)])
+    callsql_peak = peak_of([args.binary, "import", *importing, "--out", str(work / "callsql-out"), str(master)])
     shutil.rmtree(work / "duckdb-out", ignore_errors=True)
-    duck_peak = peak_of([sys.executable, str(script), str(HERE / "asterisk.sql"), str(master), str(args.threads), str(work / "duckdb-out")])
+    duck_peak = peak_of([sys.executable, str(script), str(sql), str(master), str(args.threads), str(work / "duckdb-out")])
     med = lambda v: statistics.median(v)
     lines = [
-        f"# Import benchmark: {args.lines:,} Asterisk Master.csv lines ({size:.0f} MiB)",
+        f"# Import benchmark: {args.lines:,} {what} ({size:.0f} MiB)",
         "",
         f"{os.cpu_count()} cores; DuckDB threads = {args.threads}; {args.runs} interleaved runs, median (min–max).",
         "DuckDB's time is its COPY statement inside the process; callsql's is the whole process.",
@@ -100,7 +113,7 @@ def main():
         f"DuckDB rows written: {rows['duckdb']}",
     ]
     text = "\n".join(lines) + "\n"
-    (HERE / "results.md").write_text(text)
+    results.write_text(text)
     print(text)
 
 
