@@ -23,6 +23,9 @@ use super::mapping::{Mapping, SourceColumn, derived};
 use super::time::{Zone, parse_vendor};
 use crate::schema::{Column, Kind, Table};
 
+/// A rejected record: its number, the reason and its raw text.
+pub type Reject = (u64, String, String);
+
 /// What one text batch became.
 pub struct Converted {
     /// The kept rows in the table's import schema.
@@ -32,7 +35,7 @@ pub struct Converted {
     /// The text batch row of each kept row.
     pub origins: Vec<usize>,
     /// (record, reason, raw text) of every rejected row.
-    pub rejects: Vec<(u64, String, String)>,
+    pub rejects: Vec<Reject>,
     pub skipped: u64,
     /// Records read: kept + skipped + rejected.
     pub read: u64,
@@ -278,7 +281,7 @@ impl<'m> Converter<'m> {
         let kept = RecordBatch::try_new(Arc::clone(&self.schema), kept.columns().to_vec())?;
         let mut lines = Vec::with_capacity(kept.num_rows());
         let mut origins = Vec::with_capacity(kept.num_rows());
-        let mut rejects: Vec<(u64, String, String)> = text.unreadable.clone();
+        let mut rejects: Vec<Reject> = text.unreadable.clone();
         for row in 0..rows {
             if let Some(reason) = rejected[row].take() {
                 rejects.push((text.lines[row], reason, text.raw(row)));

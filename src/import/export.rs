@@ -24,7 +24,7 @@ pub struct TextBatch {
     /// The 1-based record number of each row (the header and title rows counted).
     pub lines: Vec<u64>,
     /// Records that could not be read as text: (record, reason, raw text).
-    pub unreadable: Vec<(u64, String, String)>,
+    pub unreadable: Vec<super::convert::Reject>,
 }
 
 impl TextBatch {
@@ -64,7 +64,7 @@ struct Batcher {
     schema: SchemaRef,
     builders: Vec<StringBuilder>,
     lines: Vec<u64>,
-    unreadable: Vec<(u64, String, String)>,
+    unreadable: Vec<super::convert::Reject>,
 }
 
 impl Batcher {

@@ -187,6 +187,10 @@ impl Mapping {
         if source.sheet.is_some() && source.format != SourceFormat::Xlsx {
             bail!("mapping {path}: [source] sheet is for format = \"xlsx\"");
         }
+        if let Some(predicate) = &source.skip_if {
+            check_sql(predicate)
+                .with_context(|| format!("mapping {path}: [source] skip_if {predicate:?}"))?;
+        }
         let mut columns = Vec::new();
         for (name, value) in &file.columns {
             let column = check("columns", name, value.span())?;
@@ -215,13 +219,12 @@ impl Mapping {
                     if expression.len() == 1
                         && expression.get("sql").is_some_and(|v| v.is_str()) =>
                 {
-                    SourceColumn::Sql(
-                        expression
-                            .get("sql")
-                            .and_then(toml::Value::as_str)
-                            .unwrap_or_default()
-                            .to_string(),
-                    )
+                    let sql = expression
+                        .get("sql")
+                        .and_then(toml::Value::as_str)
+                        .unwrap_or_default();
+                    check_sql(sql).with_context(|| format!("{here}: [columns] {name}: {sql:?}"))?;
+                    SourceColumn::Sql(sql.to_string())
                 }
                 _ => bail!(
                     "{here}: [columns] {name}: give a header text, a column number or {{ sql = \"EXPR\" }}"
@@ -337,6 +340,20 @@ impl Mapping {
     }
 }
 
+/// Whether `sql` is one SQL expression; its columns are checked against each export's
+/// header when the export is read.
+fn check_sql(sql: &str) -> Result<()> {
+    use datafusion::sql::sqlparser::{dialect::GenericDialect, parser::Parser, tokenizer::Token};
+    let dialect = GenericDialect {};
+    let mut parser = Parser::new(&dialect).try_with_sql(sql)?;
+    parser.parse_expr()?;
+    let rest = parser.peek_token();
+    if rest.token != Token::EOF {
+        bail!("is not one SQL expression: {rest} follows it");
+    }
+    Ok(())
+}
+
 /// A TOML constant as the text a source cell would hold.
 fn constant(value: &toml::Value) -> Result<String> {
     Ok(match value {
@@ -440,6 +457,15 @@ disposition = "result"
             "{shape}"
         );
         assert!(!shape.contains("untagged"), "{shape}");
+        let unfinished = MINIMAL.replace("\"result\"", "{ sql = \"upper(r\" }");
+        let sql = format!(
+            "{:#}",
+            Mapping::parse(&unfinished, "m.toml", calls()).unwrap_err()
+        );
+        assert!(sql.contains("line 7: [columns] disposition"), "{sql}");
+        let two = MINIMAL.replace("\"result\"", "{ sql = \"r r2 r3\" }");
+        let sql = format!("{:#}", Mapping::parse(&two, "m.toml", calls()).unwrap_err());
+        assert!(sql.contains("is not one SQL expression"), "{sql}");
     }
 
     #[test]

@@ -319,15 +319,18 @@ pub fn import(
                 .filter(|p| p.prefix_matches(&folder))
                 .cloned()
                 .collect();
+            let destination = table_rows::Destination {
+                store: &store,
+                out: &options.out,
+                run: &run,
+                runtime,
+            };
             let (path, numbers) = table_rows::merge_dnc(
                 ctx,
-                &store,
-                &options.out,
+                &destination,
                 &previous,
                 listed,
                 &import_schema(options.table),
-                &run,
-                runtime,
             )?;
             written
                 .lock()

@@ -41,7 +41,7 @@ pub fn likely(head: &[u8]) -> Option<(&'static str, Option<FormatName>)> {
     if first_line.contains("lead_id") || first_line.contains("call_date") {
         return Some(("a VICIdial call report", Some(FormatName::Vicidial)));
     }
-    if first_line.chars().any(|c| !c.is_ascii()) {
+    if !first_line.is_ascii() {
         return Some((
             "a vendor export with a header (describe it with --from mapped --mapping FILE.toml)",
             Some(FormatName::Mapped),

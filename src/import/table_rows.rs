@@ -17,7 +17,7 @@ use datafusion::execution::FunctionRegistry;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::prelude::{SessionContext, col};
 
-use super::convert::Converted;
+use super::convert::{Converted, Reject};
 use super::export::TextBatch;
 use super::output::TableFiles;
 use super::time::{self, Zone};
@@ -56,11 +56,7 @@ pub fn phone_normalizer(ctx: &SessionContext, schema: &SchemaRef) -> Result<Arc<
 impl TableRows<'_> {
     /// Writes (or gathers) a converted batch; returns the rows it rejects itself, as
     /// (record, reason, raw).
-    pub fn take(
-        &mut self,
-        converted: Converted,
-        text: &TextBatch,
-    ) -> Result<Vec<(u64, String, String)>> {
+    pub fn take(&mut self, converted: Converted, text: &TextBatch) -> Result<Vec<Reject>> {
         let Converted {
             batch,
             lines,
@@ -120,7 +116,7 @@ impl TableRows<'_> {
         batch: RecordBatch,
         lines: &[u64],
         raw: impl Fn(usize) -> String,
-    ) -> Result<(RecordBatch, Vec<(u64, String, String)>)> {
+    ) -> Result<(RecordBatch, Vec<Reject>)> {
         let key = self.table.key;
         let keys = text_column(&batch, key)?;
         let mut seen = self
@@ -161,23 +157,25 @@ impl TableRows<'_> {
         batch: RecordBatch,
         lines: &[u64],
         raw: impl Fn(usize) -> String,
-    ) -> Result<(RecordBatch, Vec<(u64, String, String)>)> {
+    ) -> Result<(RecordBatch, Vec<Reject>)> {
         let Some(normalize) = &self.normalize else {
             return Ok((batch, Vec::new()));
         };
         let normalized = normalize.evaluate(&batch)?.into_array(batch.num_rows())?;
         let normalized = normalized.as_string::<i32>();
         let listed = text_column(&batch, "phone")?;
-        let mut rejects = Vec::new();
-        for row in 0..batch.num_rows() {
-            if normalized.is_null(row) {
-                rejects.push((
-                    lines[row],
+        let rejects = lines
+            .iter()
+            .enumerate()
+            .filter(|(row, _)| normalized.is_null(*row))
+            .map(|(row, line)| {
+                (
+                    *line,
                     format!("phone: {:?} is not a valid phone number", listed.value(row)),
                     raw(row),
-                ));
-            }
-        }
+                )
+            })
+            .collect();
         let keep: BooleanArray = (0..batch.num_rows())
             .map(|row| Some(normalized.is_valid(row)))
             .collect();
@@ -206,20 +204,31 @@ fn text_column<'b>(batch: &'b RecordBatch, name: &str) -> Result<&'b StringArray
         .as_string::<i32>())
 }
 
+/// Where and as which run an import writes.
+pub struct Destination<'a> {
+    pub store: &'a Arc<dyn object_store::ObjectStore>,
+    pub out: &'a crate::location::Location,
+    pub run: &'a str,
+    pub runtime: &'a tokio::runtime::Handle,
+}
+
 /// The `dnc` table after this import: the rows already there (`existing`) and the ones
 /// listed now, one row per number with its earliest listing, written as one new file.
 /// Returns its path and how many numbers it holds.
 pub fn merge_dnc(
     ctx: &SessionContext,
-    store: &Arc<dyn object_store::ObjectStore>,
-    out: &crate::location::Location,
+    to: &Destination,
     existing: &[object_store::path::Path],
     listed: Vec<RecordBatch>,
     schema: &SchemaRef,
-    run: &str,
-    runtime: &tokio::runtime::Handle,
 ) -> Result<(object_store::path::Path, u64)> {
     use object_store::ObjectStoreExt;
+    let Destination {
+        store,
+        out,
+        run,
+        runtime,
+    } = to;
     let mut batches = listed;
     for path in existing {
         let bytes = runtime
@@ -257,7 +266,7 @@ pub fn merge_dnc(
         Arc::clone(store),
         path.clone(),
         Arc::clone(schema),
-        runtime.clone(),
+        tokio::runtime::Handle::clone(runtime),
     )?;
     let mut numbers = 0;
     for batch in merged {

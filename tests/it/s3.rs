@@ -366,6 +366,56 @@ fn imports_read_and_write_s3(server: &Seaweed) {
         .unwrap();
     assert_eq!(rejects.len(), 1, "the re-import replaced the rejects");
 
+    // Other tables to S3: a DNC list merged twice (the second changes nothing) and an
+    // XLSX order export beside the calls (tests/it/import_tables.rs has the rows).
+    let tables = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/import/tables");
+    let mappings = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings");
+    for (table, file) in [
+        ("dnc", "dnc.csv"),
+        ("dnc", "dnc.csv"),
+        ("orders", "orders.xlsx"),
+    ] {
+        let output = callsql(
+            &[
+                "import",
+                "--table",
+                table,
+                "--from",
+                "mapped",
+                "--mapping",
+                &mappings.join(format!("{table}.toml")).display().to_string(),
+                "--out",
+                &out,
+                &tables.join(file).display().to_string(),
+            ],
+            &env,
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "{}",
+            crate::support::stderr(&output)
+        );
+    }
+    let counts = callsql(
+        &[
+            "--data",
+            &out,
+            "--format",
+            "csv",
+            "-c",
+            "SELECT (SELECT count(*) FROM dnc) AS numbers, (SELECT count(*) FROM orders) AS orders, \
+             (SELECT count(*) FROM calls) AS calls",
+        ],
+        &env,
+    );
+    assert_eq!(
+        stdout(&counts),
+        "numbers,orders,calls\n3,4,32\n",
+        "{}",
+        crate::support::stderr(&counts)
+    );
+
     // Kills while importing to S3.
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("Master.csv");
