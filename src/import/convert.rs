@@ -72,6 +72,10 @@ struct Target<'m> {
     default: Option<&'m str>,
 }
 
+/// The column expressions may read besides the export's own: the input's file name, for
+/// exports that write the date only there (`通话记录_2025-06-05.xlsx`).
+pub const FILE_COLUMN: &str = "_file";
+
 /// A mapping compiled against one export's columns.
 pub struct Converter<'m> {
     mapping: &'m Mapping,
@@ -80,6 +84,8 @@ pub struct Converter<'m> {
     schema: SchemaRef,
     targets: Vec<Target<'m>>,
     skip_if: Option<Arc<dyn PhysicalExpr>>,
+    /// The file name of the input, the last column expressions see.
+    file: String,
 }
 
 /// A session with every callsql function, for the mapping's expressions.
@@ -97,7 +103,10 @@ impl<'m> Converter<'m> {
         text: &Schema,
         ctx: &SessionContext,
     ) -> Result<Self> {
-        let frame = DFSchema::try_from(text.clone())?;
+        let mut fields: Vec<Field> = text.fields().iter().map(|f| f.as_ref().clone()).collect();
+        fields.push(Field::new(FILE_COLUMN, DataType::Utf8, false));
+        let extended = Schema::new(fields);
+        let frame = DFSchema::try_from(extended.clone())?;
         let compile = |sql: &str, what: &str| -> Result<(Arc<dyn PhysicalExpr>, Vec<usize>)> {
             let explain = |e: datafusion::error::DataFusionError| {
                 anyhow::anyhow!(
@@ -115,6 +124,7 @@ impl<'m> Converter<'m> {
             let mut reads: Vec<usize> = logical
                 .column_refs()
                 .iter()
+                // The file name is always there: it says nothing about the record.
                 .filter_map(|c| text.index_of(c.name()).ok())
                 .collect();
             reads.sort_unstable();
@@ -140,7 +150,7 @@ impl<'m> Converter<'m> {
                 .map(|(_, s)| s);
             let from = match source {
                 None => From::Nothing,
-                Some(SourceColumn::Name(name)) => From::Column(text.index_of(name)?),
+                Some(SourceColumn::Name(name)) => From::Column(extended.index_of(name)?),
                 Some(SourceColumn::Index(i)) => From::Column(i - 1),
                 Some(SourceColumn::Sql(sql)) => {
                     let (expression, reads) = compile(sql, &format!("[columns] {}", column.name))?;
@@ -158,6 +168,11 @@ impl<'m> Converter<'m> {
                     .map(|(_, v)| v.as_str()),
             });
         }
+        let file = input
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(input)
+            .to_string();
         Ok(Converter {
             mapping,
             zone,
@@ -165,12 +180,25 @@ impl<'m> Converter<'m> {
             schema,
             targets,
             skip_if,
+            file,
         })
     }
 
     pub fn convert(&self, text: &TextBatch) -> Result<Converted> {
-        let batch = &text.batch;
-        let rows = batch.num_rows();
+        let rows = text.batch.num_rows();
+        let mut columns = text.batch.columns().to_vec();
+        columns.push(Arc::new(StringArray::from_iter_values(
+            std::iter::repeat_n(self.file.as_str(), rows),
+        )));
+        let mut fields: Vec<Field> = text
+            .batch
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
+        fields.push(Field::new(FILE_COLUMN, DataType::Utf8, false));
+        let batch = &RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?;
         let mut rejected: Vec<Option<String>> = vec![None; rows];
         let skipped = match &self.skip_if {
             None => vec![false; rows],

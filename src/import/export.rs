@@ -156,6 +156,7 @@ fn numbered_width(mapping: &Mapping, first: usize) -> usize {
 fn check_header(mapping: &Mapping, header: &[String], name: &str) -> Result<()> {
     for (column, from) in &mapping.columns {
         if let SourceColumn::Name(wanted) = from
+            && wanted != super::convert::FILE_COLUMN
             && !header.iter().any(|h| h == wanted)
         {
             bail!(

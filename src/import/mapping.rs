@@ -3,6 +3,7 @@
 //! ```toml
 //! [source]    format, encoding, header, header_row, sheet, skip_if, timezone, timestamp_format
 //! [columns]   canonical column = "header text" | column number | { sql = "EXPR" }
+//!             (EXPR reads the export's columns by header text, and `_file`, its file name)
 //! [values.X]  "source value" = canonical value (a string, boolean or number)
 //! [defaults]  canonical column = constant
 //! ```

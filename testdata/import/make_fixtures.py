@@ -1,6 +1,6 @@
 """Writes the import fixtures under testdata/import/ (run from the repository root).
 
-Each file follows its format's documented layout (../shared/IMPORT-FORMATS.md); the
+Each file follows its format's documented layout (docs/import-formats.md); the
 expected canonical rows are worked out by hand in tests/it/import.rs. Needs openpyxl
 for the XLSX sample: pip install openpyxl.
 """

@@ -383,3 +383,42 @@ fn the_pipeline_on_imported_tables_equals_duckdb_reading_the_same_exports() {
     let text = String::from_utf8_lossy(&output.stdout);
     assert_eq!(text.matches("rows equal").count(), 4, "{text}");
 }
+
+#[test]
+fn a_date_only_in_the_file_name_through_the_file_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("通话记录_2025-06-07.csv");
+    std::fs::write(
+        &export,
+        "呼叫时间,客户号码,呼叫结果\n09:30:00,13800000001,已接通\n23:59:59,13800000002,未接通\n",
+    )
+    .unwrap();
+    let map = dir.path().join("m.toml");
+    std::fs::write(
+        &map,
+        "[source]\nformat = \"csv\"\ntimezone = \"Asia/Shanghai\"\n[columns]\n\
+         dialed_at = { sql = \"regexp_match(_file, '\\\\d{4}-\\\\d{2}-\\\\d{2}')[1] || ' ' || \\\"呼叫时间\\\"\" }\n\
+         callee_number = \"客户号码\"\ndisposition = \"呼叫结果\"\n\
+         [values.disposition]\n\"已接通\" = \"answered\"\n\"未接通\" = \"no_answer\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out").display().to_string();
+    let output = import(&[
+        "--from",
+        "mapped",
+        "--mapping",
+        &map.display().to_string(),
+        "--out",
+        &out,
+        &export.display().to_string(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    // 2025-06-07 09:30 and 23:59:59 local: 01:30Z and 15:59:59Z, both on local day 06-07.
+    assert_eq!(
+        rows(
+            &out,
+            "SELECT callee_number, dialed_at, dt FROM calls ORDER BY 1"
+        ),
+        "13800000001,2025-06-07T01:30:00Z,2025-06-07\n13800000002,2025-06-07T15:59:59Z,2025-06-07\n"
+    );
+}
