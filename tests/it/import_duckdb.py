@@ -15,7 +15,6 @@ difference.
 """
 
 import csv
-import math
 import random
 import subprocess
 import sys
@@ -25,6 +24,8 @@ from pathlib import Path
 import duckdb
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench"))
+from run import same_value  # noqa: E402  (the benchmark's cell comparison)
 
 MAPPINGS = {
     "calls": """
@@ -241,19 +242,6 @@ CHECKS = [
      "SELECT customer_id, frequency, recency, age, total_value FROM customer_lifetime(NULL, 'day') ORDER BY customer_id",
      LIFETIME_SUMMARY),
 ]
-
-
-def same_value(a, b):
-    if a == b:
-        return True
-    try:
-        x, y = float(a), float(b)
-    except ValueError:
-        try:
-            return datetime.fromisoformat(a.replace("Z", "+00:00")) == datetime.fromisoformat(b.replace("Z", "+00:00"))
-        except ValueError:
-            return a.lower() == b.lower()
-    return math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9)
 
 
 def main():
