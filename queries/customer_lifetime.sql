@@ -23,7 +23,8 @@ WITH settings AS (
         date_part('epoch', CAST('1 ' || $unit AS INTERVAL)) / 86400.0 AS unit_days
 ),
 purchase_days AS (
-    SELECT customer_id, CAST(ordered_at AS DATE) AS day, sum(amount) AS amount
+    -- Amounts summed as decimals (exact: the same result however rows are split).
+    SELECT customer_id, CAST(ordered_at AS DATE) AS day, sum(CAST(amount AS DECIMAL(18, 2))) AS amount
     FROM orders
     WHERE CAST(ordered_at AS DATE) <= (SELECT as_of FROM settings)
     GROUP BY customer_id, CAST(ordered_at AS DATE)
@@ -35,8 +36,8 @@ summary AS (
         (max(day) - min(day)) / (SELECT unit_days FROM settings) AS recency,
         ((SELECT as_of FROM settings) - min(day)) / (SELECT unit_days FROM settings) AS age,
         -- The mean of the repeat purchase days: all days but the first.
-        (sum(amount) - first_value(amount ORDER BY day)) / nullif(count(*) - 1, 0) AS mean_value,
-        sum(amount) AS total_value
+        CAST(sum(amount) - first_value(amount ORDER BY day) AS DOUBLE) / nullif(count(*) - 1, 0) AS mean_value,
+        CAST(sum(amount) AS DOUBLE) AS total_value
     FROM purchase_days
     GROUP BY customer_id
 ),

@@ -8,8 +8,9 @@
 -- param until DATE = NULL: Last day (NULL: to the end).
 --
 -- The hour is the local hour of dialled_at. connect_rate counts live calls (answered or
--- abandoned) over attempts; success_rate counts `success` outcomes over attempts, so it
--- measures what an hour's dialling yields. best_rank orders hours by connect_lower, the
+-- abandoned) over attempts; success_rate counts `success` outcomes over the attempts whose
+-- outcome is known, so it measures what an hour's dialling yields (NULL where no outcome
+-- is known, as in a switch log). best_rank orders hours by connect_lower, the
 -- rate the hour beats with the given confidence: an hour with few calls cannot rank first
 -- on luck.
 WITH per_hour AS (
@@ -17,7 +18,8 @@ WITH per_hour AS (
         local_hour(dialed_at, $tz) AS hour,
         count(disposition) AS attempts,
         count(*) FILTER (WHERE disposition IN ('answered', 'abandoned')) AS live,
-        count(*) FILTER (WHERE outcome = 'success') AS successes
+        count(*) FILTER (WHERE outcome = 'success') AS successes,
+        count(outcome) AS known_outcomes
     FROM calls
     WHERE ($campaign IS NULL OR campaign_id = $campaign)
       AND ($since IS NULL OR dt >= $since)
@@ -31,10 +33,10 @@ SELECT
     CAST(live AS DOUBLE) / attempts AS connect_rate,
     wilson_lower(live, attempts, $confidence) AS connect_lower,
     wilson_upper(live, attempts, $confidence) AS connect_upper,
-    successes,
-    CAST(successes AS DOUBLE) / attempts AS success_rate,
-    wilson_lower(successes, attempts, $confidence) AS success_lower,
-    wilson_upper(successes, attempts, $confidence) AS success_upper,
+    CASE WHEN known_outcomes > 0 THEN successes END AS successes,
+    CAST(successes AS DOUBLE) / nullif(known_outcomes, 0) AS success_rate,
+    wilson_lower(successes, known_outcomes, $confidence) AS success_lower,
+    wilson_upper(successes, known_outcomes, $confidence) AS success_upper,
     rank() OVER (ORDER BY wilson_lower(live, attempts, $confidence) DESC) AS best_rank
 FROM per_hour
 WHERE attempts > 0

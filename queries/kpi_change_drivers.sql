@@ -13,9 +13,9 @@
 -- ending on `day` and on `base_day`. The rates are those of the catalogue functions
 -- (numerator / denominator):
 --   connect     live (answered, abandoned) / attempts (non-NULL disposition)
---   conversion  live with outcome `success` / live
+--   conversion  live with outcome `success` / live with a known outcome
 --   abandon     abandoned / live (the TSR rate)
---   transfer    answered and transferred / answered
+--   transfer    answered and transferred / answered with a known transferred
 -- so total_rate equals connect_rate(disposition) (and so on) over the period.
 --
 -- Shift-share decomposition. Segment i has share w = d_i / D of the period's denominator
@@ -44,7 +44,8 @@ WITH scoped AS (
         END AS segment,
         CASE
             WHEN $kpi = 'connect' THEN disposition IS NOT NULL
-            WHEN $kpi = 'transfer' THEN disposition = 'answered'
+            WHEN $kpi = 'transfer' THEN disposition = 'answered' AND transferred IS NOT NULL
+            WHEN $kpi = 'conversion' THEN disposition IN ('answered', 'abandoned') AND outcome IS NOT NULL
             ELSE disposition IN ('answered', 'abandoned')
         END AS in_denominator,
         CASE

@@ -7,6 +7,9 @@
 --
 -- A day is the `dt` partition of the call (the dialler's calendar day). The rates are the
 -- catalogue functions, so each day's numbers equal kpi_overview's over that day alone.
+-- successes and revenue are NULL on a day whose calls have no known outcome (a switch log
+-- that records none), not 0. Revenue is summed in cents as a decimal: exact, so the same
+-- every run.
 SELECT
     dt AS day,
     count(*) AS attempts,
@@ -22,8 +25,9 @@ SELECT
     complaint_rate(disposition, complaint) AS complaint_rate,
     csat(csat) AS csat,
     nps(nps) AS nps,
-    count(*) FILTER (WHERE outcome = 'success') AS successes,
-    coalesce(sum(order_amount) FILTER (WHERE outcome = 'success'), 0) AS revenue
+    CASE WHEN count(outcome) > 0 THEN count(*) FILTER (WHERE outcome = 'success') END AS successes,
+    CASE WHEN count(outcome) > 0
+        THEN coalesce(CAST(sum(CAST(order_amount AS DECIMAL(18, 2))) FILTER (WHERE outcome = 'success') AS DOUBLE), 0) END AS revenue
 FROM calls
 WHERE ($campaign IS NULL OR campaign_id = $campaign)
   AND ($since IS NULL OR dt >= $since)

@@ -10,7 +10,8 @@
 -- after that every attempt from it is wasted. status: 'blocked' once any attempt was
 -- blocked, 'at risk' when its complaint or DNC-request rate reaches the alert level (the
 -- warning before a block), else 'ok'. Complaint and DNC-request rates are per live call
--- (only a person who picked up can complain); the blocked share is per attempt.
+-- (only a person who picked up can complain) whose flag is known, as `\df complaint_rate`
+-- says: NULL where the source records none. The blocked share is per attempt.
 WITH per_number AS (
     SELECT
         caller_number,
@@ -19,9 +20,10 @@ WITH per_number AS (
         connect_rate(disposition) AS connect_rate,
         reject_rate(disposition) AS reject_rate,
         count(*) FILTER (WHERE disposition = 'blocked') AS blocked,
-        count(*) FILTER (WHERE disposition IN ('answered', 'abandoned')) AS live,
         count(*) FILTER (WHERE complaint AND disposition IN ('answered', 'abandoned')) AS complaints,
         count(*) FILTER (WHERE dnc_requested AND disposition IN ('answered', 'abandoned')) AS dnc_requests,
+        complaint_rate(disposition, complaint) AS complaint_rate,
+        dnc_request_rate(disposition, dnc_requested) AS dnc_request_rate,
         min(dialed_at) FILTER (WHERE disposition = 'blocked') AS first_blocked_at,
         max(dialed_at) AS last_used_at
     FROM calls
@@ -32,9 +34,7 @@ WITH per_number AS (
 rated AS (
     SELECT
         *,
-        CAST(blocked AS DOUBLE) / attempts AS blocked_share,
-        CAST(complaints AS DOUBLE) / nullif(live, 0) AS complaint_rate,
-        CAST(dnc_requests AS DOUBLE) / nullif(live, 0) AS dnc_request_rate
+        CAST(blocked AS DOUBLE) / attempts AS blocked_share
     FROM per_number
 )
 SELECT

@@ -5,7 +5,8 @@
 -- param since DATE = NULL: Only calls on or after this day (NULL: all days).
 -- param until DATE = NULL: Only calls on or before this day (NULL: all days).
 --
--- A trial is an answered call that used the script; a success is one whose outcome is
+-- A trial is an answered call that used the script and whose outcome is known (a call
+-- with a NULL outcome says nothing about the script); a success is one whose outcome is
 -- `success` (seed 001 counts successes over all of a script's calls; calls that were never
 -- answered say nothing about the script). p_best is each script's posterior probability of
 -- having the highest success rate in its campaign (uniform priors), which is also its
@@ -17,10 +18,11 @@ WITH per_script AS (
         script_id,
         count(*) AS trials,
         count(*) FILTER (WHERE outcome = 'success') AS successes,
-        avg(talk_s) AS avg_talk_s
+        avg_talk_time(talk_s, disposition) AS avg_talk_s
     FROM calls
     WHERE disposition = 'answered'
       AND script_id IS NOT NULL
+      AND outcome IS NOT NULL
       AND ($since IS NULL OR dt >= $since)
       AND ($until IS NULL OR dt <= $until)
     GROUP BY campaign_id, script_id

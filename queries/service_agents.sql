@@ -21,7 +21,7 @@ WITH per_agent AS (
         nps(nps) AS nps,
         stage_rate(stage, 'lead', 'order') AS deal_conversion,
         count(*) FILTER (WHERE stage = 'order') AS orders,
-        coalesce(sum(order_amount) FILTER (WHERE stage = 'order'), 0) AS revenue
+        coalesce(CAST(sum(CAST(order_amount AS DECIMAL(18, 2))) FILTER (WHERE stage = 'order') AS DOUBLE), 0) AS revenue
     FROM sessions
     WHERE agent_id IS NOT NULL
       AND ($since IS NULL OR dt >= $since)

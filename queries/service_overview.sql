@@ -30,7 +30,7 @@ SELECT
     stage_rate(stage, 'consult', 'lead') AS consult_conversion,
     stage_rate(stage, 'lead', 'order') AS deal_conversion,
     count(*) FILTER (WHERE stage = 'order') AS orders,
-    coalesce(sum(order_amount) FILTER (WHERE stage = 'order'), 0) AS revenue,
+    coalesce(CAST(sum(CAST(order_amount AS DECIMAL(18, 2))) FILTER (WHERE stage = 'order') AS DOUBLE), 0) AS revenue,
     csat(csat) AS csat,
     nps(nps) AS nps
 FROM sessions

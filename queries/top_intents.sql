@@ -7,12 +7,14 @@
 -- param until DATE = NULL: Last day (NULL: to the end).
 --
 -- Over `answered` calls with a predicted_intent: calls per intent, its share of those
--- calls, and the share of them with outcome `success`. Ties keep the intent's name order.
+-- calls, and the share of them with outcome `success` among those whose outcome is known
+-- (NULL where none is). Ties keep the intent's name order.
 WITH per_intent AS (
     SELECT
         predicted_intent AS intent,
         count(*) AS calls,
-        count(*) FILTER (WHERE outcome = 'success') AS successes
+        count(*) FILTER (WHERE outcome = 'success') AS successes,
+        count(outcome) AS known_outcomes
     FROM calls
     WHERE disposition = 'answered'
       AND predicted_intent IS NOT NULL
@@ -26,8 +28,8 @@ ranked AS (
         intent,
         calls,
         CAST(calls AS DOUBLE) / sum(calls) OVER () AS share,
-        successes,
-        CAST(successes AS DOUBLE) / calls AS success_rate,
+        CASE WHEN known_outcomes > 0 THEN successes END AS successes,
+        CAST(successes AS DOUBLE) / nullif(known_outcomes, 0) AS success_rate,
         row_number() OVER (ORDER BY calls DESC, intent) AS intent_rank
     FROM per_intent
 )

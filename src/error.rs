@@ -24,7 +24,7 @@ impl Reporter {
                 "there is no table {table}: no data root was given (--data DIR|s3://bucket/prefix, \
                  or CALLSQL_DATA), so no canonical table is registered"
             ),
-            None => line,
+            None => with_hint(line),
         }
     }
 
@@ -40,6 +40,47 @@ impl Reporter {
                     || line.contains(&format!("table 'datafusion.public.{name}' not found"))
             })
     }
+}
+
+/// `line` with what to do added, for the errors whose engine text does not say it.
+fn with_hint(line: String) -> String {
+    if line.contains("169.254.169.254") {
+        // object_store fell back to the EC2 instance metadata service: no keys were given.
+        return format!(
+            "no S3 credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and \
+             AWS_ENDPOINT_URL for a server other than AWS) ({line})"
+        );
+    }
+    if line.contains("URL scheme is not allowed") {
+        return format!(
+            "{line}: the S3 endpoint is http://, which needs AWS_ALLOW_HTTP=true (or an https:// \
+             endpoint)"
+        );
+    }
+    if let Some(name) = unknown_table(&line)
+        && let Some(closest) = closest_table(name)
+    {
+        return format!("{line}; did you mean {closest}? (\\d lists the tables)");
+    }
+    line
+}
+
+/// The name in DataFusion's "table 'datafusion.public.NAME' not found".
+fn unknown_table(line: &str) -> Option<&str> {
+    let start = line.find("table '")? + "table '".len();
+    let rest = &line[start..];
+    let name = &rest[..rest.find("' not found")?];
+    Some(name.rsplit('.').next().unwrap_or(name))
+}
+
+/// The canonical table a mistyped name most likely meant.
+fn closest_table(name: &str) -> Option<&'static str> {
+    crate::schema::TABLES
+        .iter()
+        .map(|table| (strsim::damerau_levenshtein(name, table.name), table.name))
+        .filter(|(distance, _)| *distance <= 2)
+        .min()
+        .map(|(_, table)| table)
 }
 
 /// Prefixes DataFusion, Arrow and object_store put before a message to name its layer.
@@ -149,6 +190,27 @@ mod tests {
         assert_eq!(
             one_line(&parse),
             "syntax error: Expected: an SQL statement, found: SELEC at Line: 1, Column: 1"
+        );
+    }
+
+    #[test]
+    fn engine_errors_get_what_to_do() {
+        let line = |text: &str| Reporter::default().line(&anyhow::anyhow!(text.to_string()));
+        assert_eq!(
+            line("Error during planning: table 'datafusion.public.call' not found"),
+            "table 'datafusion.public.call' not found; did you mean calls? (\\d lists the tables)"
+        );
+        assert_eq!(
+            line("table 'datafusion.public.zebra' not found"),
+            "table 'datafusion.public.zebra' not found"
+        );
+        assert!(
+            line("Generic S3 error: Error performing PUT http://169.254.169.254/latest/api/token")
+                .starts_with("no S3 credentials found: set AWS_ACCESS_KEY_ID")
+        );
+        assert!(
+            line("Generic HTTP client error: builder error: URL scheme is not allowed")
+                .ends_with("which needs AWS_ALLOW_HTTP=true (or an https:// endpoint)")
         );
     }
 

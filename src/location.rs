@@ -89,6 +89,14 @@ impl Location {
             .with_context(|| format!("invalid object path {relative:?} under {self}"))
     }
 
+    /// How a user names an object of this location's store: a local path or an S3 URL.
+    pub fn display_object(&self, path: &ObjectPath) -> String {
+        match self {
+            Location::Local(_) => format!("/{path}"),
+            Location::S3 { bucket, .. } => format!("s3://{bucket}/{path}"),
+        }
+    }
+
     /// The store for this location. S3 settings come from the standard `AWS_*` environment
     /// (endpoint, region, keys, allow-http); with a custom endpoint requests are path-style.
     pub fn object_store(&self) -> Result<Arc<dyn ObjectStore>> {

@@ -15,7 +15,7 @@ use callsql::location::Location;
 use callsql::output::{self, Sink};
 use callsql::session::{self, LexiconMode, Options};
 use callsql::slt;
-use callsql::{canned, catalogue, cluster, dashboard, repl, serve};
+use callsql::{canned, catalogue, cluster, dashboard, repl, serve, tables};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use datafusion::sql::parser::DFParser;
@@ -57,6 +57,11 @@ struct Cli {
         value_parser = session::parse_memory_limit
     )]
     memory_limit: Option<usize>,
+    /// Read a table without its files that are not readable Parquet (truncated or
+    /// overwritten), with a warning naming each. Without it such a table refuses to be
+    /// read, naming the file; the other tables work either way.
+    #[arg(long, global = true, env = "CALLSQL_SKIP_CORRUPT")]
+    skip_corrupt: bool,
     /// Run the given SQL (one or more statements separated by `;`) and exit. Without it
     /// and without a subcommand, callsql opens the interactive prompt.
     #[arg(
@@ -466,6 +471,11 @@ async fn run(cli: Cli, reporter: Reporter) -> Result<ExitCode> {
     let mut options = Options {
         data: cli.data.as_deref().map(Location::parse).transpose()?,
         memory_limit: cli.memory_limit,
+        unreadable: if cli.skip_corrupt {
+            tables::Unreadable::Skip
+        } else {
+            tables::Unreadable::Refuse
+        },
         ..Options::default()
     };
     if let Some(path) = &cli.lexicon {

@@ -155,9 +155,9 @@ pub const CALLS: &[Column] = &[
     col(
         "is_callback",
         Boolean,
+        true,
         false,
-        false,
-        "a scheduled re-contact (回访)",
+        "a scheduled re-contact (回访); NULL when the source does not say",
     ),
     col(
         "script_id",
@@ -223,9 +223,9 @@ pub const CALLS: &[Column] = &[
     col(
         "transferred",
         Boolean,
+        true,
         false,
-        false,
-        "the bot handed the call to a human",
+        "the bot handed the call to a human; NULL when the source does not say",
     ),
     col(
         "predicted_intent",
@@ -257,9 +257,9 @@ pub const CALLS: &[Column] = &[
     ),
     coded(
         "outcome",
+        true,
         false,
-        false,
-        "what the call achieved",
+        "what the call achieved; NULL when the source does not say (a switch log)",
         &["success", "callback", "refused", "none"],
     ),
     col(
@@ -272,16 +272,16 @@ pub const CALLS: &[Column] = &[
     col(
         "dnc_requested",
         Boolean,
+        true,
         false,
-        false,
-        "the callee asked not to be called again (拉黑)",
+        "the callee asked not to be called again (拉黑); NULL when the source does not say",
     ),
     col(
         "complaint",
         Boolean,
+        true,
         false,
-        false,
-        "the callee complained (投诉)",
+        "the callee complained (投诉); NULL when the source does not say",
     ),
     col("sentiment", Float, true, false, "−1 … 1"),
     col("csat", Integer, true, false, "survey score 1 … 5"),

@@ -37,6 +37,8 @@ pub struct Options {
     /// The Ballista cluster that runs the queries (`df://host:port`); `None` runs them in
     /// this process.
     pub cluster: Option<String>,
+    /// What a table does with a file that is not readable Parquet (`--skip-corrupt`).
+    pub unreadable: tables::Unreadable,
 }
 
 impl Options {
@@ -99,7 +101,7 @@ pub async fn build_with_runtime(
             Some(_) => tables::CodeLists::Text,
             None => tables::CodeLists::Dictionaries,
         };
-        tables::register_tables(&ctx, data, code_lists).await?;
+        tables::register_tables(&ctx, data, code_lists, options.unreadable).await?;
     }
     crate::canned::table_functions::register(&ctx, &crate::canned::builtin()?).await?;
     Ok(ctx)

@@ -11,6 +11,8 @@ pub mod writer;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
+use datafusion::datasource::file_format::FileFormat;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::ListingTableUrl;
 use datafusion::prelude::SessionContext;
 use futures::TryStreamExt;
@@ -36,11 +38,22 @@ pub enum CodeLists {
     Text,
 }
 
+/// What to do with a table file that is not readable Parquet (truncated, overwritten).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Unreadable {
+    /// The table refuses to be read, naming the file; the other tables work.
+    #[default]
+    Refuse,
+    /// The table is read without the file, with a warning (`--skip-corrupt`).
+    Skip,
+}
+
 /// Registers every canonical table present under `root` and returns their names.
 pub async fn register_tables(
     ctx: &SessionContext,
     root: &Location,
     code_lists: CodeLists,
+    unreadable: Unreadable,
 ) -> Result<Vec<String>> {
     let store = root.object_store()?;
     ctx.register_object_store(&root.store_url()?, Arc::clone(&store));
@@ -63,7 +76,7 @@ pub async fn register_tables(
         if !has_files(root, store.as_ref(), table).await? {
             continue;
         }
-        register_table(ctx, root, table, columns, code_lists)
+        register_table(ctx, root, table, columns, code_lists, unreadable)
             .await
             .with_context(|| {
                 format!(
@@ -82,12 +95,37 @@ async fn register_table(
     table: &str,
     columns: &[schema::Column],
     code_lists: CodeLists,
+    unreadable: Unreadable,
 ) -> Result<()> {
     let url = ListingTableUrl::parse(root.child_url(table))?;
     let state = ctx.state();
-    let partitions = listing_options(&[]).infer_partitions(&state, &url).await?;
-    let options = listing_options(&partitions);
-    let file_schema = options.infer_schema(&state, &url).await?;
+    let partitions = listing_options(&[], &[])
+        .infer_partitions(&state, &url)
+        .await?;
+    let (file_schema, damaged) = match listing_options(&partitions, &[])
+        .infer_schema(&state, &url)
+        .await
+    {
+        Ok(file_schema) => (file_schema, Vec::new()),
+        Err(error) => {
+            let damaged = unreadable_files(ctx, root, table).await?;
+            if damaged.is_empty() {
+                return Err(error.into());
+            }
+            let skipped: Vec<String> = damaged.iter().map(|(path, _)| path.to_string()).collect();
+            let file_schema = listing_options(&partitions, &skipped)
+                .infer_schema(&state, &url)
+                .await?;
+            (file_schema, damaged)
+        }
+    };
+    let (path, reason) = match damaged.first() {
+        Some((path, reason)) => (root.display_object(path), reason.as_str()),
+        None => (String::new(), ""),
+    };
+    if !damaged.is_empty() && file_schema.fields().is_empty() {
+        bail!("no readable file: {path} is not a readable Parquet file ({reason})");
+    }
     let mut file_schema = schema::conform(table, columns, &file_schema)?;
     if code_lists == CodeLists::Text {
         file_schema = schema::without_dictionaries(&file_schema);
@@ -95,9 +133,64 @@ async fn register_table(
     let source = TableSource {
         url: url.to_string(),
         partitions,
+        skipped: damaged.iter().map(|(path, _)| path.to_string()).collect(),
     };
-    ctx.register_table(table, Arc::new(CanonicalTable::new(source, file_schema)?))?;
+    let mut provider = CanonicalTable::new(source, file_schema)?;
+    let others = match damaged.len() {
+        0 | 1 => String::new(),
+        n => format!(" (and {} more)", n - 1),
+    };
+    match unreadable {
+        _ if damaged.is_empty() => {}
+        Unreadable::Refuse => {
+            provider = provider.refusing(format!(
+                "table {table}: {path}{others} is not a readable Parquet file ({reason}); move it \
+                 away, or pass --skip-corrupt to read the table without it"
+            ));
+        }
+        Unreadable::Skip => {
+            for (path, reason) in &damaged {
+                eprintln!(
+                    "warning: table {table}: skipping {}: not a readable Parquet file ({reason})",
+                    root.display_object(path)
+                );
+            }
+        }
+    }
+    ctx.register_table(table, Arc::new(provider))?;
     Ok(())
+}
+
+/// The files of `table` whose Parquet footer cannot be read, with the reason: found by
+/// reading each footer alone, once reading them all together has failed.
+async fn unreadable_files(
+    ctx: &SessionContext,
+    root: &Location,
+    table: &str,
+) -> Result<Vec<(object_store::path::Path, String)>> {
+    let store = root.object_store()?;
+    let state = ctx.state();
+    let files: Vec<_> = store
+        .list(Some(&root.object_path(table)?))
+        .try_collect()
+        .await
+        .with_context(|| format!("cannot list {}", root.child_url(table)))?;
+    let parquet = ParquetFormat::default();
+    let mut unreadable = Vec::new();
+    for file in files
+        .into_iter()
+        .filter(|file| file.size > 0 && file.location.as_ref().ends_with(".parquet"))
+    {
+        if let Err(error) = parquet
+            .infer_schema(&state, &store, std::slice::from_ref(&file))
+            .await
+        {
+            let reason = crate::error::one_line(&anyhow::Error::from(error));
+            unreadable.push((file.location, reason));
+        }
+    }
+    unreadable.sort();
+    Ok(unreadable)
 }
 
 /// Ends a run that marked `root`: after a failure every file it wrote goes (nothing

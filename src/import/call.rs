@@ -64,10 +64,12 @@ pub struct Defaults<'a> {
 pub const DEFAULT_CAMPAIGN: &str = "import";
 
 impl Call {
-    /// Fills what the source left out: the campaign, the customer (the dialled number when
-    /// the source has no lead id), the end (the start plus the known durations), zero
-    /// seconds, `none` as the outcome and false flags. `attempt_no` is left to the caller,
-    /// which counts attempts per campaign and customer.
+    /// Fills what the source left out and can be derived: the campaign, the customer (the
+    /// dialled number when the source has no lead id), the end (the start plus the known
+    /// durations) and zero seconds. What only the source could say (outcome, transfer,
+    /// complaint, do-not-call request, callback, who hung up) stays NULL: a made-up `none`
+    /// or `false` would show as a 0 % rate where the truth is unknown. `attempt_no` is left
+    /// to the caller, which counts attempts per campaign and customer.
     pub fn complete(&mut self, defaults: &Defaults) {
         if let Some(campaign) = defaults.campaign {
             self.campaign_id = Some(campaign.to_string());
@@ -92,11 +94,6 @@ impl Call {
             let seconds = ring + self.talk_s.unwrap_or(0.0) + self.hold_s.unwrap_or(0.0);
             self.ended_at = Some(self.dialed_at + (seconds * 1000.0).round() as i64);
         }
-        self.is_callback.get_or_insert(false);
-        self.transferred.get_or_insert(false);
-        self.dnc_requested.get_or_insert(false);
-        self.complaint.get_or_insert(false);
-        self.outcome.get_or_insert_with(|| "none".to_string());
     }
 }
 

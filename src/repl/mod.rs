@@ -126,6 +126,7 @@ struct Repl {
     includes: usize,
     words: Words,
     interrupts: Signal,
+    executor: Executor,
     failures: usize,
     reporter: Reporter,
 }
@@ -172,6 +173,7 @@ pub async fn run(options: &Options, format: OutputFormat, reporter: Reporter) ->
         includes: 0,
         words,
         interrupts,
+        executor: Executor::new()?,
         failures: 0,
         reporter,
     };
@@ -282,12 +284,14 @@ impl Repl {
         };
         for statement in statements {
             let started = Instant::now();
-            let (ctx, display, interactive) = (&self.ctx, &self.display, self.interactive);
+            let (ctx, display, interactive) =
+                (self.ctx.clone(), self.display.clone(), self.interactive);
             let work = async move {
-                let plan = session::plan(ctx, statement).await?;
-                print(ctx.execute_logical_plan(plan).await?, display, interactive).await
+                let plan = session::plan(&ctx, statement).await?;
+                print(ctx.execute_logical_plan(plan).await?, &display, interactive).await
             };
-            if let Err(error) = until_interrupted(&mut self.interrupts, work).await {
+            if let Err(error) = until_interrupted(&mut self.interrupts, &self.executor, work).await
+            {
                 return self.report(&error);
             }
             if self.timing {
@@ -302,8 +306,9 @@ impl Repl {
     /// Prints `frame` unless Ctrl-C cancels it first; with \timing, the time since
     /// `started` (when planning began).
     async fn cancellable(&mut self, frame: DataFrame, started: Instant) -> Result<()> {
-        let printing = print(frame, &self.display, self.interactive);
-        until_interrupted(&mut self.interrupts, printing).await?;
+        let (display, interactive) = (self.display.clone(), self.interactive);
+        let printing = async move { print(frame, &display, interactive).await };
+        until_interrupted(&mut self.interrupts, &self.executor, printing).await?;
         if self.timing {
             eprintln!("Time: {:.3} s", started.elapsed().as_secs_f64());
         }
@@ -317,16 +322,56 @@ impl Repl {
     }
 }
 
-/// Runs `work` unless Ctrl-C comes first; dropping it stops the query's tasks.
+/// The runtime statements execute on, apart from the prompt's. Tokio does not preempt a
+/// task: a join or an aggregation computing on every worker would keep the prompt's task
+/// (and so its Ctrl-C) waiting for a free worker, for seconds.
+struct Executor(Option<tokio::runtime::Runtime>);
+
+impl Executor {
+    fn new() -> Result<Self> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .thread_name("callsql-statement")
+            .enable_all()
+            .build()?;
+        Ok(Executor(Some(runtime)))
+    }
+
+    fn spawn<T: Send + 'static>(
+        &self,
+        work: impl Future<Output = T> + Send + 'static,
+    ) -> tokio::task::JoinHandle<T> {
+        match &self.0 {
+            Some(runtime) => runtime.spawn(work),
+            None => tokio::spawn(work),
+        }
+    }
+}
+
+impl Drop for Executor {
+    fn drop(&mut self) {
+        // A runtime may not be dropped (and wait for its tasks) inside another one.
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// Runs `work` on `executor` unless Ctrl-C comes first. Aborting it drops the query,
+/// which stops its tasks at their next yield; the prompt answers at once.
 async fn until_interrupted(
     interrupts: &mut Signal,
-    work: impl Future<Output = Result<()>>,
+    executor: &Executor,
+    work: impl Future<Output = Result<()>> + Send + 'static,
 ) -> Result<()> {
     // A Ctrl-C pressed at the prompt, before this statement, is not meant for it.
     while interrupts.recv().now_or_never().is_some() {}
+    let mut task = executor.spawn(work);
     tokio::select! {
-        outcome = work => outcome,
-        _ = interrupts.recv() => Err(anyhow!("query cancelled")),
+        finished = &mut task => finished.map_err(|error| anyhow!("statement failed: {error}"))?,
+        _ = interrupts.recv() => {
+            task.abort();
+            Err(anyhow!("query cancelled"))
+        }
     }
 }
 

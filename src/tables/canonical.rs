@@ -12,7 +12,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::{DataType, Schema, SchemaRef};
 use datafusion::catalog::{ScanArgs, ScanResult, Session, TableProvider};
-use datafusion::common::{Constraints, Result};
+use datafusion::common::{Constraints, Result, plan_err};
 use datafusion::datasource::TableType;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
@@ -20,6 +20,7 @@ use datafusion::datasource::listing::{
 use datafusion::logical_expr::dml::InsertOp;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
+use object_store::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::dictionary_scan::DictionaryParquetFormat;
@@ -31,6 +32,9 @@ pub struct TableSource {
     pub url: String,
     /// Hive partition columns (`dt=…/`), in path order.
     pub partitions: Vec<String>,
+    /// Object paths of files the table leaves out (unreadable ones).
+    #[serde(default)]
+    pub skipped: Vec<String>,
 }
 
 /// A canonical table: its listing table and where that was listed from.
@@ -38,6 +42,10 @@ pub struct TableSource {
 pub struct CanonicalTable {
     listing: ListingTable,
     source: TableSource,
+    /// Why the table may not be scanned: it has unreadable files the user did not ask to
+    /// skip. Its other files still give it a schema, so that the other tables, and
+    /// statements that do not read this one, work.
+    refusal: Option<String>,
 }
 
 impl CanonicalTable {
@@ -45,12 +53,26 @@ impl CanonicalTable {
     pub fn new(source: TableSource, file_schema: SchemaRef) -> Result<Self> {
         let url = ListingTableUrl::parse(&source.url)?;
         let config = ListingTableConfig::new(url)
-            .with_listing_options(listing_options(&source.partitions))
+            .with_listing_options(listing_options(&source.partitions, &source.skipped))
             .with_schema(file_schema);
         Ok(CanonicalTable {
             listing: ListingTable::try_new(config)?,
             source,
+            refusal: None,
         })
+    }
+
+    /// The table, refusing every scan with `refusal`.
+    pub fn refusing(mut self, refusal: String) -> Self {
+        self.refusal = Some(refusal);
+        self
+    }
+
+    fn check_readable(&self) -> Result<()> {
+        match &self.refusal {
+            Some(refusal) => plan_err!("{refusal}"),
+            None => Ok(()),
+        }
     }
 
     /// The table at `source` whose whole schema (partition columns included, as a plan
@@ -75,10 +97,12 @@ impl CanonicalTable {
     }
 }
 
-/// How the canonical tables are listed: Parquet files, code lists read as dictionaries,
-/// `dt` partitions as dates and other partitions as text.
-pub(super) fn listing_options(partitions: &[String]) -> ListingOptions {
-    ListingOptions::new(Arc::new(DictionaryParquetFormat::default()))
+/// How the canonical tables are listed: Parquet files but those at `skipped`, code lists
+/// read as dictionaries, `dt` partitions as dates and other partitions as text.
+pub(super) fn listing_options(partitions: &[String], skipped: &[String]) -> ListingOptions {
+    let format =
+        DictionaryParquetFormat::skipping(skipped.iter().map(|path| Path::from(path.as_str())));
+    ListingOptions::new(Arc::new(format))
         .with_file_extension(".parquet")
         .with_table_partition_cols(
             partitions
@@ -125,6 +149,7 @@ impl TableProvider for CanonicalTable {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        self.check_readable()?;
         self.listing.scan(state, projection, filters, limit).await
     }
 
@@ -133,6 +158,7 @@ impl TableProvider for CanonicalTable {
         state: &dyn Session,
         args: ScanArgs<'a>,
     ) -> Result<ScanResult> {
+        self.check_readable()?;
         self.listing.scan_with_args(state, args).await
     }
 

@@ -9,7 +9,11 @@
 //! would decode them as strings and cast to the dictionary afterwards; this format hands
 //! each file's reader the file's own schema with those columns as dictionaries, which the
 //! reader decodes into directly.
+//!
+//! It also leaves out the files a table was told to skip (unreadable ones, with
+//! `--skip-corrupt`): from schema inference, statistics and scans alike.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -26,12 +30,29 @@ use datafusion::datasource::table_schema::TableSchema;
 use datafusion::physical_expr::{LexOrdering, LexRequirement};
 use datafusion::physical_plan::ExecutionPlan;
 use futures::future::try_join_all;
+use object_store::path::Path;
 use object_store::{ObjectMeta, ObjectStore};
 
 /// Parquet, with the table's dictionary-typed string columns decoded as dictionaries.
 #[derive(Debug, Default)]
 pub struct DictionaryParquetFormat {
     parquet: ParquetFormat,
+    /// Files read as if they were not there.
+    skipped: BTreeSet<Path>,
+}
+
+impl DictionaryParquetFormat {
+    /// The format, reading none of the files at `skipped` (object store paths).
+    pub fn skipping(skipped: impl IntoIterator<Item = Path>) -> Self {
+        DictionaryParquetFormat {
+            skipped: skipped.into_iter().collect(),
+            ..Self::default()
+        }
+    }
+
+    fn skips(&self, object: &ObjectMeta) -> bool {
+        self.skipped.contains(&object.location)
+    }
 }
 
 #[async_trait]
@@ -54,7 +75,15 @@ impl FileFormat for DictionaryParquetFormat {
         store: &Arc<dyn ObjectStore>,
         objects: &[ObjectMeta],
     ) -> Result<SchemaRef> {
-        self.parquet.infer_schema(state, store, objects).await
+        if self.skipped.is_empty() {
+            return self.parquet.infer_schema(state, store, objects).await;
+        }
+        let kept: Vec<ObjectMeta> = objects
+            .iter()
+            .filter(|object| !self.skips(object))
+            .cloned()
+            .collect();
+        self.parquet.infer_schema(state, store, &kept).await
     }
 
     async fn infer_stats(
@@ -64,6 +93,9 @@ impl FileFormat for DictionaryParquetFormat {
         table_schema: SchemaRef,
         object: &ObjectMeta,
     ) -> Result<Statistics> {
+        if self.skips(object) {
+            return Ok(Statistics::new_unknown(&table_schema));
+        }
         self.parquet
             .infer_stats(state, store, table_schema, object)
             .await
@@ -76,6 +108,9 @@ impl FileFormat for DictionaryParquetFormat {
         table_schema: SchemaRef,
         object: &ObjectMeta,
     ) -> Result<Option<LexOrdering>> {
+        if self.skips(object) {
+            return Ok(None);
+        }
         self.parquet
             .infer_ordering(state, store, table_schema, object)
             .await
@@ -88,6 +123,9 @@ impl FileFormat for DictionaryParquetFormat {
         table_schema: SchemaRef,
         object: &ObjectMeta,
     ) -> Result<FileMeta> {
+        if self.skips(object) {
+            return Ok(FileMeta::new(Statistics::new_unknown(&table_schema)));
+        }
         self.parquet
             .infer_stats_and_ordering(state, store, table_schema, object)
             .await
@@ -98,6 +136,20 @@ impl FileFormat for DictionaryParquetFormat {
         state: &dyn Session,
         mut conf: FileScanConfig,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        if !self.skipped.is_empty() {
+            conf.file_groups = std::mem::take(&mut conf.file_groups)
+                .into_iter()
+                .map(|group| {
+                    let kept: Vec<_> = group
+                        .into_inner()
+                        .into_iter()
+                        .filter(|file| !self.skips(&file.object_meta))
+                        .collect();
+                    FileGroup::new(kept)
+                })
+                .filter(|group| !group.is_empty())
+                .collect();
+        }
         let table_schema = Arc::clone(conf.file_schema());
         if table_schema
             .fields()

@@ -3,7 +3,7 @@
 
 use std::fs;
 
-use crate::support::{assert_one_line_error, callsql, fixtures, stdout};
+use crate::support::{assert_one_line_error, callsql, copy_dir, fixtures, stderr, stdout};
 
 fn fixtures_arg() -> String {
     fixtures().display().to_string()
@@ -139,24 +139,57 @@ fn integer_durations_are_widened_to_float() {
     assert_eq!(output, "t,r,whole\nFloat64,Float64,true\n");
 }
 
+/// A truncated file (as a copy cut short leaves it) is named with its table when the
+/// table is read; the other tables work; `--skip-corrupt` reads the table without it and
+/// says so. A file of another format in the table is named the same way.
 #[test]
-fn a_corrupt_parquet_file_is_one_error_line() {
-    let data = calls_variant("SELECT * FROM calls");
-    fs::write(
-        data.path().join("calls/part-1.parquet"),
-        b"this is not parquet",
-    )
-    .unwrap();
+fn a_corrupt_parquet_file_is_named_and_the_other_tables_work() {
+    let data = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures(), data.path());
+    let root = data.path().display().to_string();
+    let day = data.path().join("calls/dt=2025-06-01/part-0.parquet");
+    let bytes = fs::read(&day).unwrap();
+    fs::write(&day, &bytes[..bytes.len() / 2]).unwrap();
+    let path = day.display().to_string();
+
+    let output = callsql(&["-c", "SELECT count(*) FROM calls", "--data", &root], &[]);
+    assert_one_line_error(&output, &["table calls", &path, "--skip-corrupt"]);
+    assert_eq!(
+        csv(&root, "SELECT count(*) AS agents FROM agents"),
+        "agents\n36\n"
+    );
+
     let output = callsql(
         &[
+            "--skip-corrupt",
+            "--format",
+            "csv",
             "-c",
-            "SELECT count(*) FROM calls",
+            "SELECT count(*) AS n FROM calls",
             "--data",
-            &data.path().display().to_string(),
+            &root,
         ],
         &[],
     );
-    assert_one_line_error(&output, &["calls"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let others = csv(
+        &fixtures_arg(),
+        "SELECT count(*) AS n FROM calls WHERE dt <> DATE '2025-06-01'",
+    );
+    assert_eq!(stdout(&output), others);
+    assert!(
+        stderr(&output).contains(&format!("warning: table calls: skipping {path}")),
+        "{}",
+        stderr(&output)
+    );
+
+    fs::write(
+        data.path().join("calls/dt=2025-06-02/notes.parquet"),
+        b"this is not parquet",
+    )
+    .unwrap();
+    let output = callsql(&["-c", "SELECT count(*) FROM calls", "--data", &root], &[]);
+    assert_one_line_error(&output, &["table calls", "and 1 more", "--skip-corrupt"]);
 }
 
 #[test]

@@ -500,3 +500,61 @@ fn fifty_campaigns_fit_in_a_small_page() {
     assert!(html.len() < 3 * 1024 * 1024, "{} bytes", html.len());
     assert_eq!(html.matches("<option value=\"cmp").count(), 50);
 }
+
+/// The text of the value shown in tile `indicator` of a rendered page.
+fn tile_value<'a>(dom: &'a str, indicator: &str) -> &'a str {
+    let tile = &dom[dom
+        .find(&format!("data-indicator=\"{indicator}\""))
+        .unwrap_or_else(|| panic!("no {indicator} tile"))..];
+    let value = &tile[tile.find("<div class=\"value\">").unwrap() + 19..];
+    &value[..value.find("</div>").unwrap()]
+}
+
+/// An Asterisk CDR says who answered and for how long, nothing about outcome, transfer or
+/// complaints: in both languages the board shows those rates as "—" (unknown), never as
+/// 0.0 %, while the connect rate it can compute is a percentage.
+#[test]
+fn an_imported_switch_log_shows_unknown_rates_as_unknown() {
+    let Some(chromium) = browser() else { return };
+    let data = tempfile::tempdir().unwrap();
+    let master = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/import/asterisk/Master.csv");
+    let output = callsql(
+        &[
+            "import",
+            "--from",
+            "asterisk",
+            "--tz",
+            "Asia/Shanghai",
+            "--out",
+            data.path().to_str().unwrap(),
+            master.to_str().unwrap(),
+        ],
+        &[],
+    );
+    // Exit 3: the fixture's five broken records are rejected.
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    for lang in ["zh", "en"] {
+        let (_dir, page, _html) = board(data.path(), &["--lang", lang]);
+        let (dom, log) = rendered(&chromium, &format!("file://{}", page.display()), None);
+        assert_clean_log(&log);
+        for unknown in ["conversion_rate", "transfer_rate", "complaint_rate", "csat"] {
+            assert_eq!(tile_value(&dom, unknown), "—", "{lang} {unknown}");
+        }
+        assert!(tile_value(&dom, "connect_rate").ends_with('%'), "{lang}");
+        // The campaign rows: attempts and connect known, conversion and transfer not.
+        let row = &dom[dom
+            .find("<tr data-campaign=\"camp-a\">")
+            .expect("camp-a's row")..];
+        let row = &row[..row.find("</tr>").unwrap()];
+        assert_eq!(
+            row.matches('%').count(),
+            2,
+            "connect and abandon only: {row}"
+        );
+        assert_eq!(
+            row.matches('—').count(),
+            2,
+            "conversion and transfer: {row}"
+        );
+    }
+}

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use crate::support::{
-    assert_one_line_error, callsql, every_canned_query_returns_its_columns, stderr, stdout,
+    assert_one_line_error, callsql, copy_dir, every_canned_query_returns_its_columns, stderr,
+    stdout,
 };
 
 pub(crate) fn fixture(relative: &str) -> String {
@@ -152,6 +153,16 @@ fn asterisk_master_csv() {
             "SELECT call_id, dt FROM calls WHERE call_id LIKE '1748739700.%' ORDER BY call_id"
         ),
         "1748739700.0,2025-06-01\n1748739700.1,2025-06-02\n"
+    );
+    // A CDR says nothing of outcome, transfer, complaint, do-not-call request or callback:
+    // they stay unknown (NULL), so the rates over them are NULL rather than 0.
+    assert_eq!(
+        rows(
+            &out,
+            "SELECT count(outcome), count(transferred), count(complaint), count(dnc_requested), count(is_callback), \
+             conversion_rate(disposition, outcome) IS NULL, connect_rate(disposition) FROM calls"
+        ),
+        "0,0,0,0,0,true,0.25\n"
     );
     assert_eq!(
         rejects(dir.path()),
@@ -760,18 +771,6 @@ fn every_canned_query_runs_on_imported_calls() {
             );
         }
         every_canned_query_returns_its_columns(&out, false);
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &to.join(entry.file_name()));
-        } else {
-            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-        }
     }
 }
 

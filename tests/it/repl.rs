@@ -3,6 +3,7 @@
 //! cancelling a running query without ending the session.
 
 use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -173,4 +174,24 @@ fn display_settings_and_included_commands() {
         "{err}"
     );
     assert_eq!(status, Some(1));
+}
+
+/// Ctrl-C typed on a real terminal (a pty, so the line editor is live as it is for a
+/// user) cancels a CPU-bound statement and a join within a second each, and the session
+/// goes on (`tests/it/repl_pty.py` does the typing).
+#[test]
+fn ctrl_c_on_a_terminal_cancels_within_a_second() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/repl_pty.py");
+    let output = Command::new("python3")
+        .arg(&script)
+        .arg(env!("CARGO_BIN_EXE_callsql"))
+        .arg(fixtures_arg())
+        .output()
+        .unwrap();
+    eprintln!("{}", String::from_utf8_lossy(&output.stdout));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

@@ -249,3 +249,16 @@ pub fn callsql_with_stdin(args: &[&str], input: &str) -> (Option<i32>, String, S
     let output = child.wait_with_output().unwrap();
     (output.status.code(), stdout(&output), stderr(&output))
 }
+
+/// Copies the directory tree at `from` to `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}

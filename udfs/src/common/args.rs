@@ -136,9 +136,19 @@ pub(crate) fn coerce(
     arg_types: &[DataType],
 ) -> Result<Vec<DataType>> {
     let required = params.iter().filter(|p| !p.optional).count();
-    let coerced = if arg_types.len() < required || arg_types.len() > params.len() {
-        None
-    } else {
+    if arg_types.len() < required || arg_types.len() > params.len() {
+        let count = match (required, params.len()) {
+            (1, 1) => "1 argument".to_string(),
+            (least, most) if least == most => format!("{least} arguments"),
+            (least, most) => format!("{least} to {most} arguments"),
+        };
+        return plan_err!(
+            "{function} takes {count}, got {}: {}",
+            arg_types.len(),
+            signature_text(function, params)
+        );
+    }
+    let coerced = {
         params
             .iter()
             .zip(arg_types)
@@ -175,6 +185,17 @@ mod tests {
         assert_eq!(
             signature_text("abandon_rate", PARAMS),
             "abandon_rate(disposition: string [, regime: string])"
+        );
+    }
+
+    #[test]
+    fn a_wrong_number_of_arguments_says_how_many() {
+        let error = coerce("abandon_rate", PARAMS, &[]).unwrap_err().to_string();
+        assert!(
+            error.contains(
+                "abandon_rate takes 1 to 2 arguments, got 0: abandon_rate(disposition: string [, regime: string])"
+            ),
+            "{error}"
         );
     }
 

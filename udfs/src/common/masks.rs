@@ -38,10 +38,13 @@ pub(crate) fn true_bits(array: &BooleanArray) -> BooleanBuffer {
     }
 }
 
-/// The two counters of a share: the `base` rows where `flag` is true, and the `base` rows.
+/// The two counters of a share: the `base` rows where `flag` is true, and the `base` rows
+/// where `flag` is known. A row whose flag is NULL says nothing either way, so it is in
+/// neither count: a source that never records the flag gives a NULL rate, not zero.
 pub(crate) fn flagged_among(base: BooleanBuffer, flag: &dyn Array) -> Result<Vec<BooleanBuffer>> {
-    let flagged = &base & &is_true(flag)?;
-    Ok(vec![flagged, base])
+    let known = &base & &is_valid(flag);
+    let flagged = &known & &is_true(flag)?;
+    Ok(vec![flagged, known])
 }
 
 /// Rows where the column is not NULL.

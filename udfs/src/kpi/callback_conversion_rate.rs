@@ -10,15 +10,15 @@ use datafusion_macros::user_doc;
 use super::disposition::Dispositions;
 use crate::common::aggregate::counting::CountingKpi;
 use crate::common::args::{ArgKind, Param};
-use crate::common::masks::is_true;
+use crate::common::masks::{is_true, is_valid};
 use crate::common::strings;
 
 #[user_doc(
     doc_section(label = "Call KPIs"),
     description = "Callback conversion rate (回访转化率): live callbacks with outcome `success` / live callbacks, in [0, 1].
 Numerator: rows with is_callback true, disposition `answered` or `abandoned`, and outcome `success`.
-Denominator: rows with is_callback true and disposition `answered` or `abandoned`. A NULL is_callback is not a callback.
-NULL when a group has no live callbacks.",
+Denominator: rows with is_callback true, disposition `answered` or `abandoned` and a known (non-NULL) outcome. A NULL is_callback is not known to be a callback and a NULL outcome is unknown: such rows count in neither.
+NULL when a group has no live callback with a known outcome.",
     syntax_example = "callback_conversion_rate(is_callback, disposition, outcome)",
     sql_example = r#"```sql
 > SELECT campaign_id, callback_conversion_rate(is_callback, disposition, outcome) AS callback_conversion
@@ -63,7 +63,7 @@ impl CountingKpi for CallbackConversionRate {
 
     fn masks(&self, _: &(), args: &[ArrayRef]) -> Result<Vec<BooleanBuffer>> {
         let live = Dispositions::new(&args[1])?.live();
-        let live_callbacks = &is_true(args[0].as_ref())? & &live;
+        let live_callbacks = &(&is_true(args[0].as_ref())? & &live) & &is_valid(args[2].as_ref());
         let converted = &live_callbacks & &strings::equals(args[2].as_ref(), "success")?;
         Ok(vec![converted, live_callbacks])
     }

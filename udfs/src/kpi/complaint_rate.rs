@@ -15,8 +15,8 @@ use crate::common::masks::flagged_among;
     doc_section(label = "Call KPIs"),
     description = "Complaint rate (投诉率): live calls on which the callee complained / live calls, in [0, 1].
 Numerator: rows whose disposition is `answered` or `abandoned` and whose complaint is true.
-Denominator: rows whose disposition is `answered` or `abandoned`; a NULL complaint counts in the denominator only.
-NULL when a group has no live calls.",
+Denominator: rows whose disposition is `answered` or `abandoned` and whose complaint is known (non-NULL); a NULL complaint is unknown and counts in neither.
+NULL when a group has no live call with a known complaint.",
     syntax_example = "complaint_rate(disposition, complaint)",
     sql_example = r#"```sql
 > SELECT caller_number, complaint_rate(disposition, complaint) AS complaint_rate

@@ -10,14 +10,15 @@ use datafusion_macros::user_doc;
 use super::disposition::Dispositions;
 use crate::common::aggregate::counting::CountingKpi;
 use crate::common::args::{ArgKind, Param};
+use crate::common::masks::is_valid;
 use crate::common::strings;
 
 #[user_doc(
     doc_section(label = "Call KPIs"),
     description = "Conversion rate (转化率): live calls with outcome `success` / live calls, in [0, 1].
 Numerator: rows whose disposition is `answered` or `abandoned` and whose outcome is `success`.
-Denominator: rows whose disposition is `answered` or `abandoned`; a NULL outcome counts in the denominator only.
-NULL when a group has no live calls.",
+Denominator: rows whose disposition is `answered` or `abandoned` and whose outcome is known (non-NULL); a NULL outcome is unknown and counts in neither.
+NULL when a group has no live call with a known outcome.",
     syntax_example = "conversion_rate(disposition, outcome)",
     sql_example = r#"```sql
 > SELECT agent_id, conversion_rate(disposition, outcome) AS conversion_rate
@@ -56,7 +57,7 @@ impl CountingKpi for ConversionRate {
     }
 
     fn masks(&self, _: &(), args: &[ArrayRef]) -> Result<Vec<BooleanBuffer>> {
-        let live = Dispositions::new(&args[0])?.live();
+        let live = &Dispositions::new(&args[0])?.live() & &is_valid(args[1].as_ref());
         let converted = &live & &strings::equals(args[1].as_ref(), "success")?;
         Ok(vec![converted, live])
     }

@@ -15,8 +15,8 @@ use crate::common::masks::flagged_among;
     doc_section(label = "Call KPIs"),
     description = "Do-not-call request rate (拉黑率): live calls on which the callee asked not to be called again / live calls, in [0, 1].
 Numerator: rows whose disposition is `answered` or `abandoned` and whose dnc_requested is true.
-Denominator: rows whose disposition is `answered` or `abandoned`; a NULL dnc_requested counts in the denominator only.
-NULL when a group has no live calls.",
+Denominator: rows whose disposition is `answered` or `abandoned` and whose dnc_requested is known (non-NULL); a NULL dnc_requested is unknown and counts in neither.
+NULL when a group has no live call with a known dnc_requested.",
     syntax_example = "dnc_request_rate(disposition, dnc_requested)",
     sql_example = r#"```sql
 > SELECT caller_number, dnc_request_rate(disposition, dnc_requested) AS dnc_request_rate

@@ -11,15 +11,15 @@ use super::disposition::{Disposition, Dispositions};
 use crate::common::aggregate::counting::CountingKpi;
 use crate::common::args::{ArgKind, Param};
 use crate::common::constants::number_constant;
-use crate::common::masks::number_where;
+use crate::common::masks::{is_valid, number_where};
 use crate::common::strings;
 
 #[user_doc(
     doc_section(label = "Call KPIs"),
     description = "Early hang-up rate (秒挂率): answered calls the callee ended within `within_s` seconds of talk / answered calls, in [0, 1].
 Numerator: rows with disposition `answered`, hangup_by `callee` and talk_s < within_s.
-Denominator: rows with disposition `answered`. A NULL hangup_by or talk_s counts in the denominator only (not an early hang-up).
-within_s is a constant, default 10, and must be a finite number ≥ 0. NULL when a group has no answered calls.",
+Denominator: rows with disposition `answered` whose hangup_by and talk_s are both known (non-NULL); a row with either NULL is unknown and counts in neither.
+within_s is a constant, default 10, and must be a finite number ≥ 0. NULL when a group has no answered call with both known.",
     syntax_example = "early_hangup_rate(disposition, hangup_by, talk_s [, within_s])",
     sql_example = r#"```sql
 > SELECT script_id, early_hangup_rate(disposition, hangup_by, talk_s, 5) AS hangup_within_5s
@@ -90,7 +90,9 @@ impl CountingKpi for EarlyHangupRate {
     }
 
     fn masks(&self, within: &WithinSeconds, args: &[ArrayRef]) -> Result<Vec<BooleanBuffer>> {
-        let answered = Dispositions::new(&args[0])?.only(Disposition::Answered);
+        let answered = &(&Dispositions::new(&args[0])?.only(Disposition::Answered)
+            & &is_valid(args[1].as_ref()))
+            & &is_valid(args[2].as_ref());
         let by_callee = strings::equals(args[1].as_ref(), "callee")?;
         let short = number_where(&args[2], |talk_s| talk_s < within.0)?;
         let early = &(&answered & &by_callee) & &short;

@@ -16,8 +16,8 @@ use crate::common::masks::flagged_among;
     doc_section(label = "Call KPIs"),
     description = "Effective-call rate (有效通话率): answered calls judged effective / answered calls, in [0, 1].
 Numerator: rows with disposition `answered` and is_effective true.
-Denominator: rows with disposition `answered`; a NULL is_effective counts in the denominator only (not judged effective).
-NULL when a group has no answered calls.",
+Denominator: rows with disposition `answered` and a known (non-NULL) is_effective; a NULL is_effective (not judged) counts in neither.
+NULL when a group has no answered call with a known is_effective.",
     syntax_example = "effective_rate(disposition, is_effective)",
     sql_example = r#"```sql
 > SELECT script_id, effective_rate(disposition, is_effective) AS effective_rate

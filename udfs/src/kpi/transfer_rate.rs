@@ -16,8 +16,8 @@ use crate::common::masks::flagged_among;
     doc_section(label = "Call KPIs"),
     description = "Transfer rate (转人工率): answered calls transferred to an agent / answered calls, in [0, 1].
 Numerator: rows with disposition `answered` and transferred true.
-Denominator: rows with disposition `answered`; a NULL transferred counts in the denominator only.
-NULL when a group has no answered calls.",
+Denominator: rows with disposition `answered` and a known (non-NULL) transferred; a NULL transferred is unknown and counts in neither.
+NULL when a group has no answered call with a known transferred.",
     syntax_example = "transfer_rate(disposition, transferred)",
     sql_example = r#"```sql
 > SELECT campaign_id, transfer_rate(disposition, transferred) AS transfer_rate
