@@ -359,7 +359,11 @@ impl<'m> Converter<'m> {
     }
 
     /// A value as its column's type, through the column's value map.
-    fn read_value(&self, target: &Target, text: &str) -> Result<Option<Value>, String> {
+    fn read_value<'t>(
+        &'t self,
+        target: &Target<'t>,
+        text: &'t str,
+    ) -> Result<Option<Value<'t>>, String> {
         let column = target.column;
         let name = column.name;
         let text = match target.map {
@@ -378,7 +382,7 @@ impl<'m> Converter<'m> {
                         column.values.join(", ")
                     ));
                 }
-                Value::Text(text.to_string())
+                Value::Text(text)
             }
             Kind::Float => Value::Float(
                 text.parse::<f64>()
@@ -389,29 +393,37 @@ impl<'m> Converter<'m> {
             Kind::Integer => {
                 Value::Integer(text.parse::<i32>().map_err(|_| bad("a whole number"))?)
             }
-            Kind::Boolean => Value::Boolean(match text.to_lowercase().as_str() {
-                "true" | "t" | "1" | "yes" | "y" | "是" => true,
-                "false" | "f" | "0" | "no" | "n" | "否" => false,
-                _ => return Err(bad("true or false (map it in [values])")),
-            }),
+            Kind::Boolean => {
+                let is = |words: &[&str]| words.iter().any(|w| text.eq_ignore_ascii_case(w));
+                Value::Boolean(if is(&["true", "t", "1", "yes", "y", "是"]) {
+                    true
+                } else if is(&["false", "f", "0", "no", "n", "否"]) {
+                    false
+                } else {
+                    return Err(bad("true or false (map it in [values])"));
+                })
+            }
             Kind::Timestamp => {
                 let format = self.mapping.source.timestamp_format.as_deref();
-                let time_of_day = ["%H:%M:%S", "%H:%M"]
-                    .iter()
-                    .any(|f| chrono::NaiveTime::parse_from_str(text, f).is_ok());
-                if time_of_day {
-                    return Err(format!("{name}: {text:?} has a time but no date"));
-                }
-                let ms = parse_vendor(text, format, self.zone).ok_or_else(|| match format {
-                    Some(format) => bad(&format!(
-                        "a time in the format {format:?} in {}",
-                        self.zone.name()
-                    )),
-                    None => bad(&format!(
-                        "a time (ISO-8601, YYYY-MM-DD HH:MM:SS or YYYY-MM-DD) in {}",
-                        self.zone.name()
-                    )),
-                })?;
+                let Some(ms) = parse_vendor(text, format, self.zone) else {
+                    let time_of_day = ["%H:%M:%S", "%H:%M"]
+                        .iter()
+                        .any(|f| chrono::NaiveTime::parse_from_str(text, f).is_ok());
+                    return Err(if time_of_day {
+                        format!("{name}: {text:?} has a time but no date")
+                    } else {
+                        match format {
+                            Some(format) => bad(&format!(
+                                "a time in the format {format:?} in {}",
+                                self.zone.name()
+                            )),
+                            None => bad(&format!(
+                                "a time (ISO-8601, YYYY-MM-DD HH:MM:SS or YYYY-MM-DD) in {}",
+                                self.zone.name()
+                            )),
+                        }
+                    });
+                };
                 if ms < BEFORE_1900_MS {
                     return Err(format!("{name}: {text:?} has a time but no date"));
                 }
@@ -522,8 +534,8 @@ fn evaluate(
     Ok((values, errors))
 }
 
-enum Value {
-    Text(String),
+enum Value<'t> {
+    Text(&'t str),
     Float(f64),
     Integer(i32),
     Boolean(bool),
@@ -561,7 +573,7 @@ impl Typed {
         }
     }
 
-    fn append(&mut self, value: Option<Value>) {
+    fn append(&mut self, value: Option<Value<'_>>) {
         match (self, value) {
             (Typed::Text(b), Some(Value::Text(v))) => b.append_value(v),
             (Typed::Float(b), Some(Value::Float(v))) => b.append_value(v),

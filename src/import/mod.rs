@@ -9,6 +9,8 @@
 //! is never read as a whole one.
 
 mod call;
+mod calls_batch;
+mod collector;
 mod convert;
 mod export;
 mod fold;
@@ -27,7 +29,6 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::{Context, Result, bail};
-use chrono::NaiveDate;
 use datafusion::arrow::array::RecordBatch;
 use futures::TryStreamExt;
 use indicatif::ProgressBar;
@@ -36,7 +37,9 @@ use object_store::{ObjectStore, ObjectStoreExt};
 use tokio::runtime::Handle;
 
 pub use self::call::{Call, Disposition};
-use self::call::{CallsBuilder, Defaults, imported_schema};
+use self::call::{Defaults, imported_schema};
+use self::calls_batch::Attempts;
+use self::collector::Collector;
 use self::convert::{Converter, expression_session, import_schema};
 pub use self::formats::{Explanation, explain};
 use self::input::Input;
@@ -223,6 +226,13 @@ pub trait Records {
     /// Records a mapping's `skip_if` left out.
     fn skipped(&mut self, _records: u64) {}
     fn call(&mut self, call: Call) -> Result<()>;
+    /// Calls in `imported_schema`, as a mapped export's converted batch holds them.
+    fn calls(&mut self, batch: RecordBatch) -> Result<()> {
+        for call in call::calls_of(&batch)? {
+            self.call(call)?;
+        }
+        Ok(())
+    }
     fn reject(&mut self, record: u64, reason: &str, raw: &str) -> Result<()>;
     /// Records merged into a call another record already started.
     fn folded(&mut self, legs: u64);
@@ -445,10 +455,6 @@ fn import_all(shared: &Shared, inputs: &[Input]) -> Result<ImportSummary> {
     Ok(total.into_inner().unwrap_or_else(PoisonError::into_inner))
 }
 
-/// Rows a day's builder holds before it becomes a batch, and rows all days may hold.
-const BATCH_ROWS: usize = 64 * 1024;
-const BUFFERED_ROWS: usize = 256 * 1024;
-
 fn import_one(shared: &Shared, input: &Input) -> Result<ImportSummary> {
     let options = shared.options;
     let naming = Naming {
@@ -505,7 +511,7 @@ fn import_one(shared: &Shared, input: &Input) -> Result<ImportSummary> {
             },
             days: hashbrown::HashMap::new(),
             buffered: 0,
-            attempts: hashbrown::HashMap::new(),
+            attempts: Attempts::default(),
             batches,
             schema,
             rejects: Rejects::new(
@@ -546,127 +552,6 @@ fn import_one(shared: &Shared, input: &Input) -> Result<ImportSummary> {
         }
     })
     .with_context(|| format!("cannot import {}", input.name))
-}
-
-/// Calls of one input on their way to day batches.
-struct Collector<'a> {
-    input: &'a str,
-    format: FormatName,
-    /// The input's first bytes, to tell what it is when nothing in it can be read.
-    head: &'a [u8],
-    zone: &'a Zone,
-    defaults: Defaults<'a>,
-    days: hashbrown::HashMap<NaiveDate, CallsBuilder>,
-    buffered: usize,
-    /// Attempts so far per campaign and customer, keyed by a hash of the pair (no copy of
-    /// either string per call).
-    attempts: hashbrown::HashMap<u64, i32>,
-    batches: mpsc::SyncSender<(String, RecordBatch)>,
-    schema: datafusion::arrow::datatypes::SchemaRef,
-    rejects: Rejects,
-    counts: ImportSummary,
-    progress: &'a ProgressBar,
-}
-
-impl Collector<'_> {
-    fn send(&mut self, day: NaiveDate) -> Result<()> {
-        let Some(builder) = self.days.get_mut(&day) else {
-            return Ok(());
-        };
-        self.buffered -= builder.len();
-        let batch = builder.finish()?;
-        self.batches
-            .send((time::partition_day(day), batch))
-            .map_err(|_| anyhow::anyhow!("the Parquet writer stopped"))
-    }
-
-    /// Stops an input none of whose first records could be read when its first bytes say
-    /// it is in another format; `ended` once the input has no more records.
-    fn check_format(&self, ended: bool) -> Result<()> {
-        let counts = &self.counts;
-        let nothing_read = counts.calls == 0 && counts.folded == 0 && counts.rejected > 0;
-        let enough = counts.rejected == sniff::FIRST_RECORDS
-            || (ended && counts.rejected < sniff::FIRST_RECORDS);
-        if nothing_read
-            && enough
-            && let Some(message) = sniff::wrong_format(self.format, self.head)
-        {
-            bail!(message);
-        }
-        Ok(())
-    }
-
-    fn flush_all(&mut self) -> Result<()> {
-        let days: Vec<NaiveDate> = self.days.keys().copied().collect();
-        for day in days {
-            self.send(day)?;
-        }
-        Ok(())
-    }
-}
-
-impl Records for Collector<'_> {
-    fn read(&mut self) {
-        self.counts.records += 1;
-        if self.counts.records.is_multiple_of(65_536) {
-            self.progress
-                .set_message(format!("{} records", self.counts.records));
-        }
-    }
-
-    fn call(&mut self, mut call: Call) -> Result<()> {
-        call.complete(&self.defaults);
-        if call.attempt_no.is_none()
-            && let (Some(campaign), Some(customer)) = (&call.campaign_id, &call.customer_id)
-        {
-            let mut key = twox_hash::XxHash3_128::new();
-            key.write(campaign.as_bytes());
-            key.write(&[0xff]);
-            key.write(customer.as_bytes());
-            // 64 bits keep the table small enough for the cache; two pairs sharing them
-            // among a billion is a chance of about 3 in 100.
-            let count = self.attempts.entry(key.finish_128() as u64).or_insert(0);
-            *count += 1;
-            call.attempt_no = Some(*count);
-        }
-        let Some(date) = self.zone.local_date(call.dialed_at) else {
-            return self.reject(0, "dial time out of range", &call.call_id);
-        };
-        let builder = self
-            .days
-            .entry(date)
-            .or_insert_with(|| CallsBuilder::new(Arc::clone(&self.schema)));
-        builder.append(&call);
-        self.buffered += 1;
-        self.counts.calls += 1;
-        if builder.len() >= BATCH_ROWS {
-            self.send(date)?;
-        } else if self.buffered >= BUFFERED_ROWS {
-            let largest = self
-                .days
-                .iter()
-                .max_by_key(|(_, b)| b.len())
-                .map(|(day, _)| *day);
-            if let Some(day) = largest {
-                self.send(day)?;
-            }
-        }
-        Ok(())
-    }
-
-    fn reject(&mut self, record: u64, reason: &str, raw: &str) -> Result<()> {
-        self.counts.count_reject(reason);
-        self.check_format(false)?;
-        self.rejects.add(self.input, record, reason, raw)
-    }
-
-    fn skipped(&mut self, records: u64) {
-        self.counts.skipped += records;
-    }
-
-    fn folded(&mut self, legs: u64) {
-        self.counts.folded += legs;
-    }
 }
 
 /// One input of a mapped export into a table besides `calls`.

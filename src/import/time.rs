@@ -11,7 +11,8 @@ use chrono_tz::Tz;
 const HOUR_MS: i64 = 3_600_000;
 
 /// A time zone with a one-hour memo of its offset: log lines come in time order, so nearly
-/// every lookup hits the hour before it.
+/// every lookup hits the hour before it. A clone has a memo of its own (for another thread).
+#[derive(Clone)]
 pub struct Zone {
     tz: Tz,
     /// (local hour start in ms as if UTC, offset ms) of the last local → UTC conversion.
