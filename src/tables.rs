@@ -76,7 +76,7 @@ pub async fn register_tables(
         if !has_files(root, store.as_ref(), table).await? {
             continue;
         }
-        register_table(ctx, root, table, columns, code_lists, unreadable)
+        register_table(ctx, root, &store, table, columns, code_lists, unreadable)
             .await
             .with_context(|| {
                 format!(
@@ -92,6 +92,7 @@ pub async fn register_tables(
 async fn register_table(
     ctx: &SessionContext,
     root: &Location,
+    store: &Arc<dyn ObjectStore>,
     table: &str,
     columns: &[schema::Column],
     code_lists: CodeLists,
@@ -102,13 +103,13 @@ async fn register_table(
     let partitions = listing_options(&[], &[])
         .infer_partitions(&state, &url)
         .await?;
-    let (file_schema, damaged) = match listing_options(&partitions, &[])
+    let (file_schema, damaged, skipped) = match listing_options(&partitions, &[])
         .infer_schema(&state, &url)
         .await
     {
-        Ok(file_schema) => (file_schema, Vec::new()),
+        Ok(file_schema) => (file_schema, Vec::new(), Vec::new()),
         Err(error) => {
-            let damaged = unreadable_files(ctx, root, table).await?;
+            let damaged = unreadable_files(ctx, root, store, table).await?;
             if damaged.is_empty() {
                 return Err(error.into());
             }
@@ -116,7 +117,7 @@ async fn register_table(
             let file_schema = listing_options(&partitions, &skipped)
                 .infer_schema(&state, &url)
                 .await?;
-            (file_schema, damaged)
+            (file_schema, damaged, skipped)
         }
     };
     let (path, reason) = match damaged.first() {
@@ -133,7 +134,7 @@ async fn register_table(
     let source = TableSource {
         url: url.to_string(),
         partitions,
-        skipped: damaged.iter().map(|(path, _)| path.to_string()).collect(),
+        skipped,
     };
     let mut provider = CanonicalTable::new(source, file_schema)?;
     let others = match damaged.len() {
@@ -166,9 +167,9 @@ async fn register_table(
 async fn unreadable_files(
     ctx: &SessionContext,
     root: &Location,
+    store: &Arc<dyn ObjectStore>,
     table: &str,
 ) -> Result<Vec<(object_store::path::Path, String)>> {
-    let store = root.object_store()?;
     let state = ctx.state();
     let files: Vec<_> = store
         .list(Some(&root.object_path(table)?))
@@ -182,7 +183,7 @@ async fn unreadable_files(
         .filter(|file| file.size > 0 && file.location.as_ref().ends_with(".parquet"))
     {
         if let Err(error) = parquet
-            .infer_schema(&state, &store, std::slice::from_ref(&file))
+            .infer_schema(&state, store, std::slice::from_ref(&file))
             .await
         {
             let reason = crate::error::one_line(&anyhow::Error::from(error));

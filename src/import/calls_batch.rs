@@ -10,10 +10,10 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Float64Array, Int32Array, RecordBatch, Scalar, StringArray,
-    TimestampMillisecondArray, UInt32Array,
+    TimestampMillisecondArray,
 };
+use datafusion::arrow::compute::is_not_null;
 use datafusion::arrow::compute::kernels::zip::zip;
-use datafusion::arrow::compute::{is_not_null, take_record_batch};
 use datafusion::arrow::datatypes::{Float64Type, Int32Type, TimestampMillisecondType};
 
 use super::call::{DEFAULT_CAMPAIGN, Defaults, seconds_between};
@@ -164,9 +164,4 @@ impl Attempts {
         replaced[index] = Arc::new(numbered);
         Ok(RecordBatch::try_new(batch.schema(), replaced)?)
     }
-}
-
-/// The rows of `batch` at `rows`, in that order.
-pub fn rows_of(batch: &RecordBatch, rows: Vec<u32>) -> Result<RecordBatch> {
-    Ok(take_record_batch(batch, &UInt32Array::from(rows))?)
 }

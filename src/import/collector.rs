@@ -7,8 +7,8 @@ use std::sync::mpsc;
 
 use anyhow::{Result, bail};
 use chrono::NaiveDate;
-use datafusion::arrow::array::{AsArray, RecordBatch};
-use datafusion::arrow::compute::concat_batches;
+use datafusion::arrow::array::{AsArray, RecordBatch, UInt32Array};
+use datafusion::arrow::compute::{concat_batches, take_record_batch};
 use datafusion::arrow::datatypes::{SchemaRef, TimestampMillisecondType};
 use indicatif::ProgressBar;
 
@@ -187,7 +187,7 @@ impl Records for Collector<'_> {
             let part = if count == batch.num_rows() {
                 batch.clone()
             } else {
-                calls_batch::rows_of(&batch, rows)?
+                take_record_batch(&batch, &UInt32Array::from(rows))?
             };
             let schema = &self.schema;
             let day = self

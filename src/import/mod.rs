@@ -227,12 +227,7 @@ pub trait Records {
     fn skipped(&mut self, _records: u64) {}
     fn call(&mut self, call: Call) -> Result<()>;
     /// Calls in `imported_schema`, as a mapped export's converted batch holds them.
-    fn calls(&mut self, batch: RecordBatch) -> Result<()> {
-        for call in call::calls_of(&batch)? {
-            self.call(call)?;
-        }
-        Ok(())
-    }
+    fn calls(&mut self, batch: RecordBatch) -> Result<()>;
     fn reject(&mut self, record: u64, reason: &str, raw: &str) -> Result<()>;
     /// Records merged into a call another record already started.
     fn folded(&mut self, legs: u64);

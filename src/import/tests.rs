@@ -5,6 +5,7 @@
 
 use std::io::Cursor;
 
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use proptest::prelude::*;
 
 use super::formats;
@@ -27,6 +28,13 @@ impl Records for Counts {
         assert!(!call.call_id.is_empty());
         assert!(call.disposition.is_some());
         self.calls += 1;
+        Ok(())
+    }
+    fn calls(&mut self, batch: RecordBatch) -> anyhow::Result<()> {
+        let ids = batch.column_by_name("call_id").unwrap().as_string::<i32>();
+        assert!(ids.iter().all(|id| id.is_some_and(|id| !id.is_empty())));
+        assert_eq!(batch.column_by_name("disposition").unwrap().null_count(), 0);
+        self.calls += batch.num_rows() as u64;
         Ok(())
     }
     fn reject(&mut self, _: u64, reason: &str, _: &str) -> anyhow::Result<()> {

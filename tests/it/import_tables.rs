@@ -6,6 +6,11 @@
 use crate::import::{fixture, import, mapping, rejects, rows, summary};
 use crate::support::{assert_one_line_error, every_canned_query_returns_its_columns, stderr};
 
+/// `input` imported into `calls` at `out` through the mapping at `map`.
+fn import_calls(map: &str, out: &str, input: &str) -> std::process::Output {
+    import(&["--from", "mapped", "--mapping", map, "--out", out, input])
+}
+
 fn import_table(table: &str, file: &str, out: &str) -> std::process::Output {
     import(&[
         "--table",
@@ -178,15 +183,11 @@ fn customers_scripts_and_a_service_desk_session_export() {
 fn a_call_export_with_split_date_and_time_and_written_durations() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().display().to_string();
-    let output = import(&[
-        "--from",
-        "mapped",
-        "--mapping",
+    let output = import_calls(
         &mapping("waihu-split.toml"),
-        "--out",
         &out,
         &fixture("tables/waihu-split.csv"),
-    ]);
+    );
     // 2分15秒 = 135 s, 00:00:00 = 0, 1小时2分3秒 = 3723; the row without a time of day
     // is rejected and the 合计 row skipped.
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
@@ -228,15 +229,11 @@ fn every_canned_query_runs_on_imported_tables_only() {
             stderr(&output)
         );
     }
-    import(&[
-        "--from",
-        "mapped",
-        "--mapping",
+    import_calls(
         &mapping("waihu-split.toml"),
-        "--out",
         &out,
         &fixture("tables/waihu-split.csv"),
-    ]);
+    );
     every_canned_query_returns_its_columns(&out, false);
 }
 
@@ -333,15 +330,11 @@ fn time_of_day_cells_are_rejects_not_calls_on_1899_12_31() {
          [values.disposition]\n\"已接通\" = \"answered\"\n\"未接通\" = \"no_answer\"\n",
     )
     .unwrap();
-    let output = import(&[
-        "--from",
-        "mapped",
-        "--mapping",
+    let output = import_calls(
         &map.display().to_string(),
-        "--out",
         &out,
         &fixture("tables/time-cells.xlsx"),
-    ]);
+    );
     // A date-time cell and a date cell are calls (10:30 local = 02:30Z; a date alone is
     // its local midnight); a time cell and a text before 1900 are rejects.
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
@@ -403,15 +396,11 @@ fn a_date_only_in_the_file_name_through_the_file_column() {
     )
     .unwrap();
     let out = dir.path().join("out").display().to_string();
-    let output = import(&[
-        "--from",
-        "mapped",
-        "--mapping",
+    let output = import_calls(
         &map.display().to_string(),
-        "--out",
         &out,
         &export.display().to_string(),
-    ]);
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     // 2025-06-07 09:30 and 23:59:59 local: 01:30Z and 15:59:59Z, both on local day 06-07.
     assert_eq!(
